@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Debounce and chord detection over raw button edges. Pure: edges come in
+ * with their timestamps (the kernel's, for libgpiod and evdev), time comes
+ * in as an argument, and gestures come out.
+ *
+ * Debounce: a raw level counts once it has been stable for
+ * RB_DEBOUNCE_MS; shorter glitches are ignored.
+ *
+ * Chord: QUIZZER_RESET + TIMER_530 + CONTEST all (debounced) down for
+ * RB_CHORD_HOLD_MS, in any order. It fires once; it is re-armed only after
+ * all three are released, so a held chord never fires again.
+ *
+ * Exit presses: a debounced press of QUIZZER_RESET or TIMER_RESET. The
+ * press that belongs to a chord is not an exit press: QUIZZER_RESET must be
+ * released and pressed again after the chord fired.
+ */
+#pragma once
+
+#include "core/types.h"
+
+#define RB_DEBOUNCE_MS 30
+#define RB_CHORD_HOLD_MS 1500
+
+typedef enum {
+	RB_GESTURE_NONE = 0,
+	RB_GESTURE_CHORD,
+	RB_GESTURE_EXIT_QUIZZER_RESET,
+	RB_GESTURE_EXIT_TIMER_RESET,
+} RbGesture;
+
+typedef struct {
+	bool raw[RB_BUTTON_COUNT];
+	RbTime raw_since[RB_BUTTON_COUNT];
+	bool stable[RB_BUTTON_COUNT];
+	/* Press edges of these buttons, after a chord, are not exit presses
+	 * until released. */
+	bool held_by_chord[RB_BUTTON_COUNT];
+	bool chord_armed;
+	bool chord_fired;
+	RbTime chord_since;	/* when all three were last down together */
+	bool chord_down;
+} RbButtons;
+
+void rb_buttons_init(RbButtons *b);
+
+/*
+ * A raw edge: @pressed is the new level of @button at @now. Returns
+ * gestures recognised up to @now (at most one per call; call
+ * rb_buttons_advance() for the rest).
+ */
+RbGesture rb_buttons_edge(RbButtons *b, RbButton button, bool pressed,
+			  RbTime now);
+
+/* Time passes: settles debounced levels and the chord hold. */
+RbGesture rb_buttons_advance(RbButtons *b, RbTime now);
+
+/* The next time rb_buttons_advance() may recognise something, or 0. */
+RbTime rb_buttons_next_deadline(const RbButtons *b);

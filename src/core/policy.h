@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The access policy state machine: pairing mode, PIN attempts and lockout,
+ * the write owner, stale bonds, write decisions and the access status.
+ *
+ * Pure: every entry point takes the current monotonic time in ms and
+ * appends the effects the caller must carry out, in order, to @fx. The
+ * caller (src/daemon.c) turns events from BlueZ, the kernel and the
+ * buttons into calls here, and effects into I/O. It decides nothing.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "core/buttons.h"
+#include "core/config.h"
+#include "core/screen.h"
+#include "core/state.h"
+#include "core/types.h"
+
+typedef enum {
+	/* Turn the adapter's bondable flag (Adapter1.Pairable) on or off. */
+	RB_EFFECT_SET_PAIRABLE = 0,
+	/* Show @screen. */
+	RB_EFFECT_SHOW_SCREEN,
+	/* Notify subscribers of @access. */
+	RB_EFFECT_NOTIFY_ACCESS,
+	/* Remove the bond of @peer now (the peer is not connected). */
+	RB_EFFECT_REMOVE_BOND,
+	/* Disconnect @peer. */
+	RB_EFFECT_DISCONNECT,
+	/* Persist @state atomically. */
+	RB_EFFECT_PERSIST,
+	/* Log @text at notice level (e.g. the PIN, for boxes without a
+	 * working display). */
+	RB_EFFECT_LOG,
+} RbEffectKind;
+
+typedef struct {
+	RbAccessStatus status;
+	bool write_rejected;
+	RbWriteVerdict reason;
+	uint32_t pairing_time_left_ms;
+	uint32_t lockout_time_left_ms;
+	RbStaleHint stale;
+	bool has_owner;
+} RbAccess;
+
+typedef struct {
+	RbEffectKind kind;
+	bool pairable;
+	RbPeer peer;
+	RbScreen screen;
+	RbAccess access;
+	RbState state;
+	char text[128];
+} RbEffect;
+
+typedef GArray RbEffects;	/* of RbEffect */
+RbEffects *rb_effects_new(void);
+
+/* Facts about a peer's link, gathered by the glue for a write. */
+typedef struct {
+	RbPeer peer;		/* identity address, as BlueZ reports it */
+	bool paired;		/* Device1.Paired */
+	bool bonded;		/* Device1.Bonded */
+	bool encrypted;		/* HCIGETCONNINFO link_mode & HCI_LM_ENCRYPT */
+	RbKeyType key;		/* the bond's LTK type */
+} RbLinkFacts;
+
+typedef struct RbPolicy RbPolicy;
+
+/*
+ * Creates the policy from the config and the persisted state (already
+ * decoded; conservative if the file was corrupt). @now is monotonic ms,
+ * @now_wall_ms is CLOCK_REALTIME ms (only used to restore and record the
+ * lockout). @name is the advertised name. Emits the initial effects:
+ * pairable off, the screen, the access status.
+ */
+RbPolicy *rb_policy_new(const RbPolicyConfig *cfg, const RbState *persisted,
+			const char *name, RbTime now, int64_t now_wall_ms,
+			RbEffects *fx);
+void rb_policy_free(RbPolicy *p);
+
+/* A raw button edge (debounced here). */
+void rb_policy_button(RbPolicy *p, RbButton button, bool pressed, RbTime now,
+		      RbEffects *fx);
+
+/* Time passed: timeouts, countdowns, debounce. Call at
+ * rb_policy_next_deadline(). */
+void rb_policy_tick(RbPolicy *p, RbTime now, RbEffects *fx);
+
+/* The next monotonic time rb_policy_tick() must be called, or 0. */
+RbTime rb_policy_next_deadline(const RbPolicy *p);
+
+/*
+ * The kernel generated @passkey for a pairing with @peer (agent
+ * DisplayPasskey). Returns true if the PIN is shown; false if pairing is
+ * refused (not in pairing mode, or locked out): the effects then
+ * disconnect the peer and show nothing.
+ */
+bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
+		       RbTime now, RbEffects *fx);
+
+/* Pairing with @peer ended with a stored LTK of type @key. */
+void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer,
+				 RbKeyType key, RbTime now, RbEffects *fx);
+
+/* Pairing with @peer failed (wrong PIN, cancelled, disconnected). */
+void rb_policy_pairing_failed(RbPolicy *p, const RbPeer *peer, RbTime now,
+			      RbEffects *fx);
+
+/* A peer connected; @bonded: the box holds a bond for it. */
+void rb_policy_connected(RbPolicy *p, const RbPeer *peer, bool bonded,
+			 RbTime now, RbEffects *fx);
+
+/* A peer disconnected. @auth_failure: the link dropped for a missing or
+ * failed key (the peer tried to encrypt with a key the box lacks). */
+void rb_policy_disconnected(RbPolicy *p, const RbPeer *peer,
+			    bool auth_failure, RbTime now, RbEffects *fx);
+
+/* The link of a connected peer is now encrypted. */
+void rb_policy_encrypted(RbPolicy *p, const RbPeer *peer, RbTime now,
+			 RbEffects *fx);
+
+/* A peer's address changed (BlueZ resolved an RPA to its identity). */
+void rb_policy_peer_renamed(RbPolicy *p, const RbPeer *from, const RbPeer *to);
+
+/* The set of bonds the box holds: one appeared or disappeared. */
+void rb_policy_bond_added(RbPolicy *p, const RbPeer *peer, RbTime now,
+			  RbEffects *fx);
+void rb_policy_bond_removed(RbPolicy *p, const RbPeer *peer, RbTime now,
+			    RbEffects *fx);
+
+/*
+ * A protocol or OTA write. Returns the verdict; a rejection also notifies
+ * subscribers (write_rejected with the reason).
+ */
+RbWriteVerdict rb_policy_write(RbPolicy *p, const RbLinkFacts *facts,
+			       RbTime now, RbEffects *fx);
+
+/*
+ * The owner changes settings. Out of range: false, *bad names the
+ * setting, nothing changes. Success persists the overrides.
+ */
+bool rb_policy_set_config(RbPolicy *p, const RbConfigUpdate *update,
+			  RbSetting *bad, RbTime now, RbEffects *fx);
+
+/* Accessors for the glue and the tests. */
+const RbPolicyConfig *rb_policy_config(const RbPolicy *p);
+RbAccess rb_policy_access(const RbPolicy *p, RbTime now);
+const RbScreen *rb_policy_screen(const RbPolicy *p);
+bool rb_policy_pairing_mode(const RbPolicy *p);
+bool rb_policy_locked_out(const RbPolicy *p, RbTime now);
+const RbPeer *rb_policy_owner(const RbPolicy *p);
+bool rb_policy_is_downgraded(const RbPolicy *p, const RbPeer *peer);
+const RbState *rb_policy_state(const RbPolicy *p);
