@@ -23,37 +23,42 @@
 #define RB_CHORD_HOLD_MS 1500
 
 typedef enum {
-	RB_GESTURE_NONE = 0,
-	RB_GESTURE_CHORD,
+	RB_GESTURE_CHORD = 0,
 	RB_GESTURE_EXIT_QUIZZER_RESET,
 	RB_GESTURE_EXIT_TIMER_RESET,
 } RbGesture;
+
+/* Gestures recognised by one call; at most one per button plus the chord. */
+#define RB_GESTURES_MAX 8
+typedef struct {
+	RbGesture g[RB_GESTURES_MAX];
+	unsigned int n;
+} RbGestures;
 
 typedef struct {
 	bool raw[RB_BUTTON_COUNT];
 	RbTime raw_since[RB_BUTTON_COUNT];
 	bool stable[RB_BUTTON_COUNT];
-	/* Press edges of these buttons, after a chord, are not exit presses
-	 * until released. */
-	bool held_by_chord[RB_BUTTON_COUNT];
-	bool chord_armed;
-	bool chord_fired;
-	RbTime chord_since;	/* when all three were last down together */
-	bool chord_down;
+	bool chord_down;	/* all three debounced down */
+	RbTime chord_since;	/* since when */
+	bool chord_armed;	/* may fire: all three released since last */
 } RbButtons;
 
 void rb_buttons_init(RbButtons *b);
 
 /*
- * A raw edge: @pressed is the new level of @button at @now. Returns
- * gestures recognised up to @now (at most one per call; call
- * rb_buttons_advance() for the rest).
+ * A raw edge: @pressed is the new level of @button at @now. Levels that
+ * settled before @now are applied first. Gestures recognised up to @now
+ * are appended to @out (which the caller zeroes).
  */
-RbGesture rb_buttons_edge(RbButtons *b, RbButton button, bool pressed,
-			  RbTime now);
+void rb_buttons_edge(RbButtons *b, RbButton button, bool pressed, RbTime now,
+		     RbGestures *out);
 
 /* Time passes: settles debounced levels and the chord hold. */
-RbGesture rb_buttons_advance(RbButtons *b, RbTime now);
+void rb_buttons_advance(RbButtons *b, RbTime now, RbGestures *out);
 
 /* The next time rb_buttons_advance() may recognise something, or 0. */
 RbTime rb_buttons_next_deadline(const RbButtons *b);
+
+/* The debounced level of @button. */
+bool rb_buttons_down(const RbButtons *b, RbButton button);

@@ -1,2 +1,886 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The access policy state machine. See policy.h and DESIGN.md §1-§2.
+ *
+ * Rules decided here (documented in reaction-boxd(8)):
+ * - Pairing mode opens on the chord (buttons.h), unless locked out; it ends
+ *   on QUIZZER_RESET, TIMER_RESET, timeout, lockout or a successful pairing.
+ * - One PIN at a time: while a PIN is shown for one peer, another peer's
+ *   pairing is refused (disconnected, no PIN shown).
+ * - A pairing attempt that showed a PIN and did not end in a bond is a
+ *   failure, whatever ended it: wrong PIN, cancel, disconnect, the end of
+ *   pairing mode. Failures count per box.
+ * - A pairing that succeeds outside pairing mode, for another peer than the
+ *   one shown the PIN, or with a key that is not authenticated (P-256, or
+ *   legacy when allowed) gives no ownership: the bond is removed (after a
+ *   disconnect, if the peer is connected).
+ * - Bonds that are not the owner's are removed; a connected peer's bond is
+ *   removed when it disconnects, so it keeps its notifications meanwhile.
+ * - Stale bonds are flagged, never deleted.
+ */
+#include <string.h>
+
 #include "core/policy.h"
+
+#define RB_TRANSIENT_SCREEN_MS 3000
+
+typedef struct {
+	RbPeer peer;
+	bool bonded;		/* the box held a bond when it connected */
+	bool encrypted;
+	bool downgraded;	/* lost write access to a new owner */
+	bool remove_bond;	/* remove its bond when it disconnects */
+	RbTime connected_at;
+} Conn;
+
+typedef struct {
+	RbPeer peer;
+	uint32_t strikes;
+} Strikes;
+
+struct RbPolicy {
+	RbPolicyConfig file_cfg;	/* from the config file */
+	RbPolicyConfig cfg;		/* effective: file + overrides */
+	RbState st;			/* what is persisted */
+	char name[32];
+	int64_t wall_offset;		/* CLOCK_REALTIME - monotonic, ms */
+
+	RbButtons buttons;
+
+	bool pairing;
+	RbTime pairing_deadline;
+	bool pin_shown;
+	RbPeer pin_peer;
+	uint32_t pin;
+
+	bool locked;
+	RbTime lockout_end;
+
+	RbScreenKind transient;		/* PAIRED_OK or PAIRING_FAILED */
+	RbTime transient_until;		/* 0: none */
+
+	GArray *conns;			/* of Conn */
+	GArray *bonds;			/* of RbPeer */
+	GArray *strikes;		/* of Strikes, bonded peers */
+	uint32_t unknown_strikes;
+
+	bool shown_valid;
+	RbScreen shown;
+	bool access_valid;
+	RbAccess access_sent;
+};
+
+RbEffects *rb_effects_new(void)
+{
+	return g_array_new(FALSE, TRUE, sizeof(RbEffect));
+}
+
+static RbEffect *emit(RbEffects *fx, RbEffectKind kind)
+{
+	RbEffect e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	g_array_append_val(fx, e);
+	return &g_array_index(fx, RbEffect, fx->len - 1);
+}
+
+static void emit_peer(RbEffects *fx, RbEffectKind kind, const RbPeer *peer)
+{
+	emit(fx, kind)->peer = *peer;
+}
+
+static void emit_pairable(RbEffects *fx, bool on)
+{
+	emit(fx, RB_EFFECT_SET_PAIRABLE)->pairable = on;
+}
+
+G_GNUC_PRINTF(2, 3)
+static void emit_log(RbEffects *fx, const char *fmt, ...)
+{
+	RbEffect *e = emit(fx, RB_EFFECT_LOG);
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	va_end(ap);
+}
+
+static void persist(RbPolicy *p, RbEffects *fx)
+{
+	emit(fx, RB_EFFECT_PERSIST)->state = p->st;
+}
+
+static uint32_t secs_left(RbTime deadline, RbTime now)
+{
+	if (deadline <= now)
+		return 0;
+	return (uint32_t)((deadline - now + 999) / 1000);
+}
+
+static uint32_t ms_left(RbTime deadline, RbTime now)
+{
+	if (deadline <= now)
+		return 0;
+	return (uint32_t)MIN(deadline - now, G_MAXUINT32);
+}
+
+/* Peers */
+
+static Conn *find_conn(RbPolicy *p, const RbPeer *peer)
+{
+	for (guint i = 0; i < p->conns->len; i++) {
+		Conn *c = &g_array_index(p->conns, Conn, i);
+
+		if (rb_peer_equal(&c->peer, peer))
+			return c;
+	}
+	return NULL;
+}
+
+static int find_bond(const RbPolicy *p, const RbPeer *peer)
+{
+	for (guint i = 0; i < p->bonds->len; i++)
+		if (rb_peer_equal(&g_array_index(p->bonds, RbPeer, i), peer))
+			return (int)i;
+	return -1;
+}
+
+static Strikes *find_strikes(RbPolicy *p, const RbPeer *peer, bool create)
+{
+	Strikes s;
+
+	for (guint i = 0; i < p->strikes->len; i++) {
+		Strikes *x = &g_array_index(p->strikes, Strikes, i);
+
+		if (rb_peer_equal(&x->peer, peer))
+			return x;
+	}
+	if (!create)
+		return NULL;
+	memset(&s, 0, sizeof(s));
+	s.peer = *peer;
+	g_array_append_val(p->strikes, s);
+	return &g_array_index(p->strikes, Strikes, p->strikes->len - 1);
+}
+
+static bool is_owner(const RbPolicy *p, const RbPeer *peer)
+{
+	return p->st.has_owner && rb_peer_equal(&p->st.owner, peer);
+}
+
+static bool key_acceptable(const RbPolicy *p, RbKeyType key)
+{
+	switch (key) {
+	case RB_KEY_AUTH_P256:
+		return true;
+	case RB_KEY_AUTH_LEGACY:
+		return p->cfg.allow_legacy_keys;
+	case RB_KEY_UNAUTH_LEGACY:
+	case RB_KEY_UNAUTH_P256:
+	case RB_KEY_DEBUG_P256:
+	case RB_KEY_UNKNOWN:
+		return false;
+	}
+	return false;
+}
+
+/*
+ * Removes a bond the box must not keep: now if the peer is not connected,
+ * else when it disconnects (it keeps its read-only link meanwhile).
+ */
+static void drop_bond(RbPolicy *p, const RbPeer *peer, RbEffects *fx)
+{
+	Conn *c = find_conn(p, peer);
+
+	if (c) {
+		c->downgraded = true;
+		c->remove_bond = true;
+		emit_log(fx, "%s downgraded to read-only; its bond goes when it "
+			     "disconnects", peer->addr);
+	} else {
+		emit_peer(fx, RB_EFFECT_REMOVE_BOND, peer);
+	}
+}
+
+/* Screen and access */
+
+static void compute_screen(const RbPolicy *p, RbTime now, RbScreen *s)
+{
+	bool transient = p->transient_until > now;
+
+	memset(s, 0, sizeof(*s));
+	g_strlcpy(s->name, p->name, sizeof(s->name));
+	if (p->pairing) {
+		if (transient && p->transient == RB_SCREEN_PAIRING_FAILED) {
+			s->kind = RB_SCREEN_PAIRING_FAILED;
+			s->attempts_left =
+				p->cfg.value[RB_SETTING_PIN_FAILURE_LIMIT] -
+				MIN(p->st.pin_failures,
+				    p->cfg.value[RB_SETTING_PIN_FAILURE_LIMIT]);
+		} else if (p->pin_shown) {
+			s->kind = RB_SCREEN_PIN;
+			s->pin = p->pin;
+			s->seconds_left = secs_left(p->pairing_deadline, now);
+		} else {
+			s->kind = RB_SCREEN_PAIRING;
+			s->seconds_left = secs_left(p->pairing_deadline, now);
+		}
+	} else if (transient && p->transient == RB_SCREEN_PAIRED_OK) {
+		s->kind = RB_SCREEN_PAIRED_OK;
+	} else if (p->locked) {
+		s->kind = RB_SCREEN_LOCKOUT;
+		s->seconds_left = secs_left(p->lockout_end, now);
+	} else if (p->st.stale != RB_STALE_NONE) {
+		s->kind = RB_SCREEN_STALE_BOND;
+		s->stale = (uint8_t)p->st.stale;
+	} else {
+		s->kind = RB_SCREEN_IDLE;
+	}
+}
+
+static bool owner_can_write(const RbPolicy *p)
+{
+	for (guint i = 0; i < p->conns->len; i++) {
+		const Conn *c = &g_array_index(p->conns, Conn, i);
+
+		if (is_owner(p, &c->peer) && c->encrypted && !c->downgraded &&
+		    key_acceptable(p, p->st.owner_key))
+			return true;
+	}
+	return false;
+}
+
+RbAccess rb_policy_access(const RbPolicy *p, RbTime now)
+{
+	RbAccess a;
+
+	memset(&a, 0, sizeof(a));
+	if (p->pairing)
+		a.status = RB_ACCESS_PAIRING_MODE;
+	else if (p->conns->len == 0)
+		a.status = RB_ACCESS_NO_CONNECTION;
+	else if (owner_can_write(p))
+		a.status = RB_ACCESS_WRITE_AUTHORIZED;
+	else
+		a.status = RB_ACCESS_READ_ONLY;
+	if (p->pairing)
+		a.pairing_time_left_ms = ms_left(p->pairing_deadline, now);
+	if (p->locked)
+		a.lockout_time_left_ms = ms_left(p->lockout_end, now);
+	a.stale = p->st.stale;
+	a.has_owner = p->st.has_owner;
+	return a;
+}
+
+/* Whether two access snapshots differ in anything but the running time. */
+static bool access_changed(const RbAccess *a, const RbAccess *b)
+{
+	return a->status != b->status || a->stale != b->stale ||
+	       a->has_owner != b->has_owner ||
+	       (a->lockout_time_left_ms > 0) != (b->lockout_time_left_ms > 0);
+}
+
+/* Emits the screen and access status if they changed. Every entry point
+ * ends here. */
+static void commit(RbPolicy *p, RbTime now, RbEffects *fx)
+{
+	RbScreen s;
+	RbAccess a;
+
+	compute_screen(p, now, &s);
+	if (!p->shown_valid || !rb_screen_equal(&s, &p->shown)) {
+		p->shown = s;
+		p->shown_valid = true;
+		emit(fx, RB_EFFECT_SHOW_SCREEN)->screen = s;
+	}
+	a = rb_policy_access(p, now);
+	if (!p->access_valid || access_changed(&a, &p->access_sent)) {
+		p->access_sent = a;
+		p->access_valid = true;
+		emit(fx, RB_EFFECT_NOTIFY_ACCESS)->access = a;
+	}
+}
+
+/* Pairing mode, PIN failures and lockout */
+
+static void end_pairing(RbPolicy *p, const char *why, RbTime now,
+			RbEffects *fx);
+
+static void start_lockout(RbPolicy *p, RbTime now, RbEffects *fx)
+{
+	uint32_t ms = p->cfg.value[RB_SETTING_PIN_LOCKOUT_MS];
+
+	p->locked = true;
+	p->lockout_end = now + ms;
+	p->st.lockout_active = true;
+	p->st.lockout_start_wall_ms = (int64_t)now + p->wall_offset;
+	p->st.lockout_ms = ms;
+	emit_log(fx, "%u wrong PINs: pairing locked out for %u s",
+		 p->st.pin_failures, ms / 1000);
+}
+
+static void end_lockout(RbPolicy *p, RbEffects *fx)
+{
+	p->locked = false;
+	p->st.lockout_active = false;
+	p->st.lockout_start_wall_ms = 0;
+	p->st.lockout_ms = 0;
+	p->st.pin_failures = 0;
+	emit_log(fx, "pairing lockout over");
+	persist(p, fx);
+}
+
+/* The attempt that showed a PIN failed. */
+static void pin_failed(RbPolicy *p, const char *why, RbTime now,
+		       RbEffects *fx)
+{
+	p->pin_shown = false;
+	p->st.pin_failures++;
+	emit_log(fx, "pairing with %s failed (%s): %u of %u failures",
+		 p->pin_peer.addr, why, p->st.pin_failures,
+		 p->cfg.value[RB_SETTING_PIN_FAILURE_LIMIT]);
+	if (p->st.pin_failures >= p->cfg.value[RB_SETTING_PIN_FAILURE_LIMIT]) {
+		start_lockout(p, now, fx);
+		if (p->pairing)
+			end_pairing(p, "locked out", now, fx);
+	} else if (p->pairing) {
+		p->transient = RB_SCREEN_PAIRING_FAILED;
+		p->transient_until = now + RB_TRANSIENT_SCREEN_MS;
+	}
+	persist(p, fx);
+}
+
+static void end_pairing(RbPolicy *p, const char *why, RbTime now,
+			RbEffects *fx)
+{
+	if (!p->pairing)
+		return;
+	p->pairing = false;
+	emit_pairable(fx, false);
+	emit_log(fx, "pairing mode ended: %s", why);
+	if (p->pin_shown) {
+		/* Abort the attempt in progress: with bondable off it could
+		 * otherwise still complete. */
+		emit_peer(fx, RB_EFFECT_DISCONNECT, &p->pin_peer);
+		pin_failed(p, why, now, fx);
+	}
+	if (p->transient == RB_SCREEN_PAIRING_FAILED)
+		p->transient_until = 0;
+}
+
+static void start_pairing(RbPolicy *p, RbTime now, RbEffects *fx)
+{
+	if (p->locked) {
+		emit_log(fx, "chord refused: pairing locked out for %u s",
+			 secs_left(p->lockout_end, now));
+		return;
+	}
+	if (p->pairing)
+		return;
+	p->pairing = true;
+	p->pin_shown = false;
+	p->pairing_deadline = now + p->cfg.value[RB_SETTING_PAIRING_TIMEOUT_MS];
+	p->transient_until = 0;
+	emit_pairable(fx, true);
+	emit_log(fx, "pairing mode for %u s",
+		 p->cfg.value[RB_SETTING_PAIRING_TIMEOUT_MS] / 1000);
+}
+
+static void handle_gestures(RbPolicy *p, const RbGestures *g, RbTime now,
+			    RbEffects *fx)
+{
+	for (unsigned int i = 0; i < g->n; i++) {
+		switch (g->g[i]) {
+		case RB_GESTURE_CHORD:
+			start_pairing(p, now, fx);
+			break;
+		case RB_GESTURE_EXIT_QUIZZER_RESET:
+			end_pairing(p, "QUIZZER_RESET pressed", now, fx);
+			break;
+		case RB_GESTURE_EXIT_TIMER_RESET:
+			end_pairing(p, "TIMER_RESET pressed", now, fx);
+			break;
+		}
+	}
+}
+
+/* Life */
+
+static void apply_overrides(RbPolicy *p)
+{
+	p->cfg = p->file_cfg;
+	for (unsigned int i = 0; i < RB_SETTING_COUNT; i++) {
+		const RbSettingInfo *info = rb_setting_info((RbSetting)i);
+		uint32_t v = p->st.overrides.value[i];
+
+		if (!p->st.overrides.has[i])
+			continue;
+		if (v < info->min || v > info->max) {
+			p->st.overrides.has[i] = false;
+			continue;
+		}
+		p->cfg.value[i] = v;
+	}
+}
+
+RbPolicy *rb_policy_new(const RbPolicyConfig *cfg, const RbState *persisted,
+			const char *name, RbTime now, int64_t now_wall_ms,
+			RbEffects *fx)
+{
+	RbPolicy *p = g_new0(RbPolicy, 1);
+
+	p->file_cfg = *cfg;
+	p->st = *persisted;
+	g_strlcpy(p->name, name, sizeof(p->name));
+	p->wall_offset = now_wall_ms - (int64_t)now;
+	p->conns = g_array_new(FALSE, TRUE, sizeof(Conn));
+	p->bonds = g_array_new(FALSE, TRUE, sizeof(RbPeer));
+	p->strikes = g_array_new(FALSE, TRUE, sizeof(Strikes));
+	rb_buttons_init(&p->buttons);
+	apply_overrides(p);
+
+	if (p->st.lockout_active) {
+		int64_t elapsed = now_wall_ms - p->st.lockout_start_wall_ms;
+		uint32_t ms = p->st.lockout_ms;
+
+		if (ms == 0)
+			ms = p->cfg.value[RB_SETTING_PIN_LOCKOUT_MS];
+		if (elapsed < 0) {
+			/* The clock went back (a Pi without RTC): restart the
+			 * lockout in full rather than guess. */
+			p->locked = true;
+			p->lockout_end = now + ms;
+			p->st.lockout_start_wall_ms = now_wall_ms;
+			p->st.lockout_ms = ms;
+			persist(p, fx);
+		} else if (elapsed < (int64_t)ms) {
+			p->locked = true;
+			p->lockout_end = now + (RbTime)(ms - elapsed);
+		}
+		if (p->locked) {
+			emit_log(fx, "pairing locked out for %u more s",
+				 secs_left(p->lockout_end, now));
+		} else {
+			end_lockout(p, fx);
+		}
+	}
+	emit_pairable(fx, false);
+	commit(p, now, fx);
+	return p;
+}
+
+void rb_policy_free(RbPolicy *p)
+{
+	if (!p)
+		return;
+	g_array_unref(p->conns);
+	g_array_unref(p->bonds);
+	g_array_unref(p->strikes);
+	g_free(p);
+}
+
+void rb_policy_button(RbPolicy *p, RbButton button, bool pressed, RbTime now,
+		      RbEffects *fx)
+{
+	RbGestures g = { 0 };
+
+	rb_buttons_edge(&p->buttons, button, pressed, now, &g);
+	handle_gestures(p, &g, now, fx);
+	commit(p, now, fx);
+}
+
+void rb_policy_tick(RbPolicy *p, RbTime now, RbEffects *fx)
+{
+	RbGestures g = { 0 };
+
+	rb_buttons_advance(&p->buttons, now, &g);
+	handle_gestures(p, &g, now, fx);
+	if (p->pairing && now >= p->pairing_deadline)
+		end_pairing(p, "timeout", now, fx);
+	if (p->locked && now >= p->lockout_end)
+		end_lockout(p, fx);
+	if (p->transient_until && now >= p->transient_until)
+		p->transient_until = 0;
+	commit(p, now, fx);
+}
+
+static void take_min(RbTime *next, RbTime t)
+{
+	if (t && (*next == 0 || t < *next))
+		*next = t;
+}
+
+/* When the countdown to @deadline, showing @secs now, shows one less. */
+static RbTime next_second(RbTime deadline, uint32_t secs)
+{
+	if (secs <= 1)
+		return 0;
+	return deadline - (RbTime)(secs - 1) * 1000;
+}
+
+RbTime rb_policy_next_deadline(const RbPolicy *p)
+{
+	RbTime next = rb_buttons_next_deadline(&p->buttons);
+	const RbScreen *s = &p->shown;
+
+	if (p->pairing) {
+		take_min(&next, p->pairing_deadline);
+		if (s->kind == RB_SCREEN_PAIRING || s->kind == RB_SCREEN_PIN)
+			take_min(&next, next_second(p->pairing_deadline,
+						    s->seconds_left));
+	}
+	if (p->locked) {
+		take_min(&next, p->lockout_end);
+		if (s->kind == RB_SCREEN_LOCKOUT)
+			take_min(&next, next_second(p->lockout_end,
+						    s->seconds_left));
+	}
+	take_min(&next, p->transient_until);
+	return next;
+}
+
+/* Pairing outcomes */
+
+bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
+		       RbTime now, RbEffects *fx)
+{
+	bool ok = false;
+
+	rb_policy_tick(p, now, fx);
+	if (p->locked) {
+		emit_log(fx, "pairing from %s refused: locked out", peer->addr);
+	} else if (!p->pairing) {
+		emit_log(fx, "pairing from %s refused: not in pairing mode",
+			 peer->addr);
+	} else if (p->pin_shown && !rb_peer_equal(&p->pin_peer, peer)) {
+		emit_log(fx, "pairing from %s refused: %s is pairing",
+			 peer->addr, p->pin_peer.addr);
+	} else {
+		ok = true;
+	}
+	if (!ok) {
+		emit_peer(fx, RB_EFFECT_DISCONNECT, peer);
+		commit(p, now, fx);
+		return false;
+	}
+	p->pin_shown = true;
+	p->pin_peer = *peer;
+	p->pin = passkey % 1000000;
+	p->transient_until = 0;
+	emit_log(fx, "PIN for %s: %06u", peer->addr, p->pin);
+	commit(p, now, fx);
+	return true;
+}
+
+void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer,
+				 RbKeyType key, RbTime now, RbEffects *fx)
+{
+	rb_policy_tick(p, now, fx);
+	if (!p->pairing || !p->pin_shown ||
+	    !rb_peer_equal(&p->pin_peer, peer) || !key_acceptable(p, key)) {
+		emit_log(fx, "bond with %s (key type %d) not accepted: %s",
+			 peer->addr, key,
+			 !p->pairing || !p->pin_shown ?
+				 "no PIN shown in pairing mode" :
+			 !rb_peer_equal(&p->pin_peer, peer) ?
+				 "another peer was shown the PIN" :
+				 "key not authenticated");
+		if (find_conn(p, peer))
+			emit_peer(fx, RB_EFFECT_DISCONNECT, peer);
+		drop_bond(p, peer, fx);
+		if (p->pin_shown && rb_peer_equal(&p->pin_peer, peer))
+			pin_failed(p, "unauthenticated key", now, fx);
+		commit(p, now, fx);
+		return;
+	}
+
+	p->pin_shown = false;
+	p->st.has_owner = true;
+	p->st.owner = *peer;
+	p->st.owner_key = key;
+	p->st.owner_paired_wall_ms = (int64_t)now + p->wall_offset;
+	p->st.pin_failures = 0;
+	p->st.stale = RB_STALE_NONE;
+	p->unknown_strikes = 0;
+	g_array_set_size(p->strikes, 0);
+	emit_log(fx, "%s paired and is the write owner", peer->addr);
+
+	/* Every other bond goes; connected others are downgraded now. */
+	for (guint i = 0; i < p->conns->len; i++) {
+		Conn *c = &g_array_index(p->conns, Conn, i);
+
+		if (rb_peer_equal(&c->peer, peer)) {
+			c->downgraded = false;
+			c->remove_bond = false;
+			c->encrypted = true;
+			c->bonded = true;
+		} else if (!c->downgraded) {
+			c->downgraded = true;
+			emit_log(fx, "%s downgraded to read-only", c->peer.addr);
+		}
+	}
+	for (guint i = 0; i < p->bonds->len; i++) {
+		RbPeer b = g_array_index(p->bonds, RbPeer, i);
+
+		if (!rb_peer_equal(&b, peer))
+			drop_bond(p, &b, fx);
+	}
+
+	p->pairing = false;
+	emit_pairable(fx, false);
+	p->transient = RB_SCREEN_PAIRED_OK;
+	p->transient_until = now + RB_TRANSIENT_SCREEN_MS;
+	persist(p, fx);
+	commit(p, now, fx);
+}
+
+void rb_policy_pairing_failed(RbPolicy *p, const RbPeer *peer, RbTime now,
+			      RbEffects *fx)
+{
+	rb_policy_tick(p, now, fx);
+	if (p->pin_shown && rb_peer_equal(&p->pin_peer, peer))
+		pin_failed(p, "authentication failed", now, fx);
+	commit(p, now, fx);
+}
+
+/* Links */
+
+void rb_policy_connected(RbPolicy *p, const RbPeer *peer, bool bonded,
+			 RbTime now, RbEffects *fx)
+{
+	Conn c;
+
+	rb_policy_tick(p, now, fx);
+	if (!find_conn(p, peer)) {
+		memset(&c, 0, sizeof(c));
+		c.peer = *peer;
+		c.bonded = bonded;
+		c.connected_at = now;
+		g_array_append_val(p->conns, c);
+	}
+	commit(p, now, fx);
+}
+
+static void strike(RbPolicy *p, const Conn *c, bool auth_failure, RbTime now,
+		   RbEffects *fx)
+{
+	uint32_t limit = p->cfg.value[RB_SETTING_STALE_BOND_STRIKES];
+	bool quick = now - c->connected_at <=
+		     p->cfg.value[RB_SETTING_STALE_BOND_WINDOW_MS];
+
+	if (c->encrypted || !quick)
+		return;
+	if (c->bonded) {
+		Strikes *s = find_strikes(p, &c->peer, true);
+
+		s->strikes++;
+		emit_log(fx, "%s (bonded) dropped before encrypting: strike "
+			     "%u of %u", c->peer.addr, s->strikes, limit);
+		if (s->strikes >= limit &&
+		    p->st.stale != RB_STALE_BOX_HAS_STALE_BOND) {
+			p->st.stale = RB_STALE_BOX_HAS_STALE_BOND;
+			emit_log(fx, "bond of %s flagged stale: forget the box "
+				     "on the phone, hold the chord, pair again",
+				 c->peer.addr);
+			persist(p, fx);
+		}
+	} else if (auth_failure) {
+		p->unknown_strikes++;
+		emit_log(fx, "%s tried a key the box does not hold: strike %u "
+			     "of %u", c->peer.addr, p->unknown_strikes, limit);
+		if (p->unknown_strikes >= limit &&
+		    p->st.stale == RB_STALE_NONE) {
+			p->st.stale = RB_STALE_PHONE_HAS_STALE_BOND;
+			emit_log(fx, "a phone holds a stale bond: forget the "
+				     "box on the phone, hold the chord, pair "
+				     "again");
+			persist(p, fx);
+		}
+	}
+}
+
+void rb_policy_disconnected(RbPolicy *p, const RbPeer *peer,
+			    bool auth_failure, RbTime now, RbEffects *fx)
+{
+	Conn *c;
+	Conn copy;
+
+	rb_policy_tick(p, now, fx);
+	c = find_conn(p, peer);
+	if (!c) {
+		commit(p, now, fx);
+		return;
+	}
+	copy = *c;
+	g_array_remove_index(p->conns, (guint)(c - (Conn *)p->conns->data));
+
+	if (p->pin_shown && rb_peer_equal(&p->pin_peer, peer))
+		pin_failed(p, "disconnected", now, fx);
+	strike(p, &copy, auth_failure, now, fx);
+	if (copy.remove_bond && find_bond(p, peer) >= 0)
+		emit_peer(fx, RB_EFFECT_REMOVE_BOND, peer);
+	commit(p, now, fx);
+}
+
+void rb_policy_encrypted(RbPolicy *p, const RbPeer *peer, RbTime now,
+			 RbEffects *fx)
+{
+	Conn *c;
+
+	rb_policy_tick(p, now, fx);
+	c = find_conn(p, peer);
+	if (c && !c->encrypted) {
+		Strikes *s = find_strikes(p, peer, false);
+
+		c->encrypted = true;
+		if (s)
+			s->strikes = 0;
+		if (is_owner(p, peer) &&
+		    p->st.stale == RB_STALE_BOX_HAS_STALE_BOND) {
+			p->st.stale = RB_STALE_NONE;
+			emit_log(fx, "%s encrypted with its bond: stale flag "
+				     "cleared", peer->addr);
+			persist(p, fx);
+		}
+	}
+	commit(p, now, fx);
+}
+
+void rb_policy_peer_renamed(RbPolicy *p, const RbPeer *from, const RbPeer *to)
+{
+	Conn *c = find_conn(p, from);
+
+	if (c && !find_conn(p, to))
+		c->peer = *to;
+	if (p->pin_shown && rb_peer_equal(&p->pin_peer, from))
+		p->pin_peer = *to;
+}
+
+void rb_policy_bond_added(RbPolicy *p, const RbPeer *peer, RbTime now,
+			  RbEffects *fx)
+{
+	rb_policy_tick(p, now, fx);
+	if (find_bond(p, peer) < 0)
+		g_array_append_val(p->bonds, *peer);
+	if (!is_owner(p, peer) &&
+	    !(p->pin_shown && rb_peer_equal(&p->pin_peer, peer))) {
+		emit_log(fx, "bond of %s is not the owner's: removing it",
+			 peer->addr);
+		drop_bond(p, peer, fx);
+	}
+	commit(p, now, fx);
+}
+
+void rb_policy_bond_removed(RbPolicy *p, const RbPeer *peer, RbTime now,
+			    RbEffects *fx)
+{
+	int i;
+
+	rb_policy_tick(p, now, fx);
+	i = find_bond(p, peer);
+	if (i >= 0)
+		g_array_remove_index(p->bonds, (guint)i);
+	if (is_owner(p, peer)) {
+		p->st.has_owner = false;
+		memset(&p->st.owner, 0, sizeof(p->st.owner));
+		p->st.owner_key = RB_KEY_UNKNOWN;
+		emit_log(fx, "bond of the owner %s removed: no write owner",
+			 peer->addr);
+		persist(p, fx);
+	}
+	commit(p, now, fx);
+}
+
+/* Writes and config */
+
+RbWriteVerdict rb_policy_write(RbPolicy *p, const RbLinkFacts *f, RbTime now,
+			       RbEffects *fx)
+{
+	RbWriteVerdict v = RB_WRITE_OK;
+	Conn *c;
+
+	rb_policy_tick(p, now, fx);
+	c = find_conn(p, &f->peer);
+	if (!f->paired || !f->bonded)
+		v = RB_WRITE_REJECT_NOT_PAIRED;
+	else if (!f->encrypted)
+		v = RB_WRITE_REJECT_NOT_ENCRYPTED;
+	else if (!key_acceptable(p, f->key))
+		v = RB_WRITE_REJECT_NOT_AUTHENTICATED;
+	else if (!is_owner(p, &f->peer) || (c && c->downgraded))
+		v = RB_WRITE_REJECT_NOT_AUTHORIZED;
+
+	if (f->encrypted && c && !c->encrypted)
+		rb_policy_encrypted(p, &f->peer, now, fx);
+	if (v != RB_WRITE_OK) {
+		RbEffect *e;
+
+		e = emit(fx, RB_EFFECT_NOTIFY_ACCESS);
+		e->access = rb_policy_access(p, now);
+		e->access.write_rejected = true;
+		e->access.reason = v;
+		emit_log(fx, "write from %s rejected: %s", f->peer.addr,
+			 rb_write_verdict_name(v));
+	}
+	commit(p, now, fx);
+	return v;
+}
+
+bool rb_policy_set_config(RbPolicy *p, const RbConfigUpdate *update,
+			  RbSetting *bad, RbTime now, RbEffects *fx)
+{
+	RbPolicyConfig next = p->cfg;
+
+	if (!rb_policy_config_apply(&next, update, bad))
+		return false;
+	for (unsigned int i = 0; i < RB_SETTING_COUNT; i++) {
+		if (!update->has[i])
+			continue;
+		p->st.overrides.has[i] = true;
+		p->st.overrides.value[i] = update->value[i];
+	}
+	p->cfg = next;
+	persist(p, fx);
+	commit(p, now, fx);
+	return true;
+}
+
+/* Accessors */
+
+const RbPolicyConfig *rb_policy_config(const RbPolicy *p)
+{
+	return &p->cfg;
+}
+
+const RbScreen *rb_policy_screen(const RbPolicy *p)
+{
+	return &p->shown;
+}
+
+bool rb_policy_pairing_mode(const RbPolicy *p)
+{
+	return p->pairing;
+}
+
+bool rb_policy_locked_out(const RbPolicy *p, RbTime now)
+{
+	return p->locked && now < p->lockout_end;
+}
+
+const RbPeer *rb_policy_owner(const RbPolicy *p)
+{
+	return p->st.has_owner ? &p->st.owner : NULL;
+}
+
+bool rb_policy_is_downgraded(const RbPolicy *p, const RbPeer *peer)
+{
+	Conn *c = find_conn((RbPolicy *)p, peer);
+
+	return c && c->downgraded;
+}
+
+const RbState *rb_policy_state(const RbPolicy *p)
+{
+	return &p->st;
+}

@@ -1,0 +1,1224 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The access policy, one or more rows per rule of DESIGN.md §1-§2.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "core/policy.h"
+
+#define WALL0 1700000000000LL
+
+typedef struct {
+	RbPolicyConfig cfg;
+	RbPolicy *p;
+	RbEffects *fx;
+	RbTime now;
+	int64_t wall0;		/* wall clock at now == 0 */
+	RbState last_persisted;
+	bool persisted;
+} Box;
+
+static RbPeer PHONE_A, PHONE_B, PHONE_C;
+
+static void peers_init(void)
+{
+	ck_assert(rb_peer_set(&PHONE_A, "aa:00:00:00:00:01", RB_ADDR_PUBLIC));
+	ck_assert(rb_peer_set(&PHONE_B, "C0:00:00:00:00:02", RB_ADDR_RANDOM));
+	ck_assert(rb_peer_set(&PHONE_C, "C0:00:00:00:00:03", RB_ADDR_RANDOM));
+}
+
+static void box_collect(Box *b)
+{
+	for (guint i = 0; i < b->fx->len; i++) {
+		const RbEffect *e = &g_array_index(b->fx, RbEffect, i);
+
+		if (e->kind == RB_EFFECT_PERSIST) {
+			b->last_persisted = e->state;
+			b->persisted = true;
+		}
+	}
+}
+
+static void box_clear(Box *b)
+{
+	g_array_set_size(b->fx, 0);
+}
+
+static void box_start_with(Box *b, const RbState *st, RbTime now,
+			   int64_t wall)
+{
+	if (!b->fx)
+		b->fx = rb_effects_new();
+	box_clear(b);
+	b->now = now;
+	b->wall0 = wall - (int64_t)now;
+	b->p = rb_policy_new(&b->cfg, st, "Reaction_DDEEFF", now, wall, b->fx);
+	box_collect(b);
+}
+
+static void box_init(Box *b)
+{
+	RbState st;
+
+	memset(b, 0, sizeof(*b));
+	peers_init();
+	rb_policy_config_init_defaults(&b->cfg);
+	rb_state_init(&st);
+	box_start_with(b, &st, 1000, WALL0);
+}
+
+static void box_free(Box *b)
+{
+	rb_policy_free(b->p);
+	g_array_unref(b->fx);
+}
+
+/* Restart the daemon from the last persisted state, @gap ms later. */
+static void box_restart(Box *b, RbTime gap)
+{
+	RbState st = b->last_persisted;
+	int64_t wall = b->wall0 + (int64_t)b->now + (int64_t)gap;
+
+	ck_assert(b->persisted);
+	rb_policy_free(b->p);
+	box_start_with(b, &st, 500, wall);
+}
+
+/* Advance time to @t, ticking at every deadline like the daemon does. */
+static void box_run_to(Box *b, RbTime t)
+{
+	for (;;) {
+		RbTime d = rb_policy_next_deadline(b->p);
+
+		if (d == 0 || d > t)
+			break;
+		ck_assert_uint_ge(d, b->now);
+		b->now = d;
+		rb_policy_tick(b->p, d, b->fx);
+		box_collect(b);
+	}
+	b->now = t;
+	rb_policy_tick(b->p, t, b->fx);
+	box_collect(b);
+}
+
+static void box_button(Box *b, RbButton button, bool down)
+{
+	rb_policy_button(b->p, button, down, b->now, b->fx);
+	box_collect(b);
+}
+
+static void box_chord(Box *b)
+{
+	box_button(b, RB_BUTTON_QUIZZER_RESET, true);
+	box_button(b, RB_BUTTON_TIMER_530, true);
+	box_button(b, RB_BUTTON_CONTEST, true);
+	box_run_to(b, b->now + RB_DEBOUNCE_MS + RB_CHORD_HOLD_MS + 10);
+	box_button(b, RB_BUTTON_QUIZZER_RESET, false);
+	box_button(b, RB_BUTTON_TIMER_530, false);
+	box_button(b, RB_BUTTON_CONTEST, false);
+	box_run_to(b, b->now + 100);
+}
+
+static void box_press(Box *b, RbButton button)
+{
+	box_button(b, button, true);
+	box_run_to(b, b->now + 100);
+	box_button(b, button, false);
+	box_run_to(b, b->now + 100);
+}
+
+static unsigned int count(const Box *b, RbEffectKind kind)
+{
+	unsigned int n = 0;
+
+	for (guint i = 0; i < b->fx->len; i++)
+		if (g_array_index(b->fx, RbEffect, i).kind == kind)
+			n++;
+	return n;
+}
+
+static const RbEffect *last(const Box *b, RbEffectKind kind)
+{
+	for (guint i = b->fx->len; i > 0; i--) {
+		const RbEffect *e = &g_array_index(b->fx, RbEffect, i - 1);
+
+		if (e->kind == kind)
+			return e;
+	}
+	return NULL;
+}
+
+static bool has_peer_effect(const Box *b, RbEffectKind kind,
+			    const RbPeer *peer)
+{
+	for (guint i = 0; i < b->fx->len; i++) {
+		const RbEffect *e = &g_array_index(b->fx, RbEffect, i);
+
+		if (e->kind == kind && rb_peer_equal(&e->peer, peer))
+			return true;
+	}
+	return false;
+}
+
+static RbAccessStatus status(const Box *b)
+{
+	return rb_policy_access(b->p, b->now).status;
+}
+
+static RbScreenKind screen(const Box *b)
+{
+	return rb_policy_screen(b->p)->kind;
+}
+
+static void connect(Box *b, const RbPeer *peer, bool bonded)
+{
+	rb_policy_connected(b->p, peer, bonded, b->now, b->fx);
+	box_collect(b);
+}
+
+static void disconnect(Box *b, const RbPeer *peer, bool auth_failure)
+{
+	rb_policy_disconnected(b->p, peer, auth_failure, b->now, b->fx);
+	box_collect(b);
+}
+
+static bool passkey(Box *b, const RbPeer *peer, uint32_t key)
+{
+	bool ok = rb_policy_passkey(b->p, peer, key, b->now, b->fx);
+
+	box_collect(b);
+	return ok;
+}
+
+/* A full successful pairing of @peer, connected, from the chord on. */
+static void pair(Box *b, const RbPeer *peer)
+{
+	box_chord(b);
+	ck_assert(rb_policy_pairing_mode(b->p));
+	if (!rb_policy_is_downgraded(b->p, peer))
+		connect(b, peer, false);
+	ck_assert(passkey(b, peer, 123456));
+	rb_policy_pairing_succeeded(b->p, peer, RB_KEY_AUTH_P256, b->now,
+				    b->fx);
+	box_collect(b);
+	rb_policy_bond_added(b->p, peer, b->now, b->fx);
+	box_collect(b);
+	ck_assert(rb_policy_owner(b->p));
+	ck_assert(rb_peer_equal(rb_policy_owner(b->p), peer));
+}
+
+static RbWriteVerdict write_as(Box *b, const RbPeer *peer, bool paired,
+			       bool bonded, bool encrypted, RbKeyType key)
+{
+	RbLinkFacts f = {
+		.peer = *peer,
+		.paired = paired,
+		.bonded = bonded,
+		.encrypted = encrypted,
+		.key = key,
+	};
+	RbWriteVerdict v = rb_policy_write(b->p, &f, b->now, b->fx);
+
+	box_collect(b);
+	return v;
+}
+
+static RbWriteVerdict owner_write(Box *b, const RbPeer *peer)
+{
+	return write_as(b, peer, true, true, true, RB_KEY_AUTH_P256);
+}
+
+/* Fail a PIN attempt of @peer (connected, in pairing mode). */
+static void fail_pin(Box *b, const RbPeer *peer)
+{
+	ck_assert(passkey(b, peer, 1));
+	rb_policy_pairing_failed(b->p, peer, b->now, b->fx);
+	box_collect(b);
+}
+
+/* ---- write decisions ---- */
+
+typedef struct {
+	const char *name;
+	bool paired, bonded, encrypted;
+	RbKeyType key;
+	int who;	/* 0 owner, 1 other bonded peer, 2 downgraded ex-owner */
+	bool allow_legacy;
+	RbWriteVerdict want;
+} WriteCase;
+
+static const WriteCase write_cases[] = {
+	{ "/policy/write/owner-ok", true, true, true, RB_KEY_AUTH_P256, 0,
+	  false, RB_WRITE_OK },
+	{ "/policy/write/not-paired", false, false, false, RB_KEY_UNKNOWN, 1,
+	  false, RB_WRITE_REJECT_NOT_PAIRED },
+	{ "/policy/write/paired-not-bonded", true, false, true,
+	  RB_KEY_AUTH_P256, 0, false, RB_WRITE_REJECT_NOT_PAIRED },
+	{ "/policy/write/bonded-not-paired", false, true, true,
+	  RB_KEY_AUTH_P256, 0, false, RB_WRITE_REJECT_NOT_PAIRED },
+	{ "/policy/write/not-encrypted", true, true, false, RB_KEY_AUTH_P256,
+	  0, false, RB_WRITE_REJECT_NOT_ENCRYPTED },
+	{ "/policy/write/unauth-p256", true, true, true, RB_KEY_UNAUTH_P256,
+	  0, false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
+	{ "/policy/write/unauth-legacy", true, true, true,
+	  RB_KEY_UNAUTH_LEGACY, 0, true, RB_WRITE_REJECT_NOT_AUTHENTICATED },
+	{ "/policy/write/debug-key", true, true, true, RB_KEY_DEBUG_P256, 0,
+	  false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
+	{ "/policy/write/unknown-key", true, true, true, RB_KEY_UNKNOWN, 0,
+	  false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
+	{ "/policy/write/auth-legacy-refused", true, true, true,
+	  RB_KEY_AUTH_LEGACY, 0, false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
+	{ "/policy/write/auth-legacy-allowed", true, true, true,
+	  RB_KEY_AUTH_LEGACY, 0, true, RB_WRITE_OK },
+	{ "/policy/write/not-owner", true, true, true, RB_KEY_AUTH_P256, 1,
+	  false, RB_WRITE_REJECT_NOT_AUTHORIZED },
+	{ "/policy/write/downgraded", true, true, true, RB_KEY_AUTH_P256, 2,
+	  false, RB_WRITE_REJECT_NOT_AUTHORIZED },
+	/* order: the first failing check wins */
+	{ "/policy/write/order/paired-before-encrypted", false, true, false,
+	  RB_KEY_UNKNOWN, 1, false, RB_WRITE_REJECT_NOT_PAIRED },
+	{ "/policy/write/order/encrypted-before-key", true, true, false,
+	  RB_KEY_UNAUTH_P256, 1, false, RB_WRITE_REJECT_NOT_ENCRYPTED },
+	{ "/policy/write/order/key-before-owner", true, true, true,
+	  RB_KEY_UNAUTH_P256, 1, false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
+	{ "/policy/write/order/encrypted-before-owner", true, true, false,
+	  RB_KEY_AUTH_P256, 2, false, RB_WRITE_REJECT_NOT_ENCRYPTED },
+};
+
+START_TEST(test_write)
+{
+	const WriteCase *c = &write_cases[_i];
+	const RbPeer *peer;
+	const RbEffect *e;
+	RbWriteVerdict v;
+	Box b;
+
+	box_init(&b);
+	b.cfg.allow_legacy_keys = c->allow_legacy;
+	rb_policy_free(b.p);
+	{
+		RbState st;
+
+		rb_state_init(&st);
+		box_start_with(&b, &st, 1000, WALL0);
+	}
+	pair(&b, &PHONE_A);
+	connect(&b, &PHONE_B, true);
+	peer = &PHONE_A;
+	if (c->who == 1) {
+		peer = &PHONE_B;
+	} else if (c->who == 2) {
+		/* A becomes a downgraded ex-owner: B pairs while A stays
+		 * connected. */
+		box_run_to(&b, b.now + 5000);
+		disconnect(&b, &PHONE_B, false);
+		pair(&b, &PHONE_B);
+	}
+	box_clear(&b);
+	v = write_as(&b, peer, c->paired, c->bonded, c->encrypted, c->key);
+	ck_assert_msg(v == c->want, "%s: got %s, want %s", c->name,
+		      rb_write_verdict_name(v), rb_write_verdict_name(c->want));
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	if (c->want == RB_WRITE_OK) {
+		ck_assert(!e || !e->access.write_rejected);
+	} else {
+		ck_assert_msg(e && e->access.write_rejected, "%s: no rejection "
+			      "notified", c->name);
+		ck_assert_int_eq(e->access.reason, c->want);
+	}
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_att_codes)
+{
+	ck_assert_uint_eq(rb_write_verdict_att_error(RB_WRITE_OK), 0);
+	ck_assert_uint_eq(
+		rb_write_verdict_att_error(RB_WRITE_REJECT_NOT_PAIRED), 0x80);
+	ck_assert_uint_eq(
+		rb_write_verdict_att_error(RB_WRITE_REJECT_NOT_ENCRYPTED),
+		0x81);
+	ck_assert_uint_eq(
+		rb_write_verdict_att_error(RB_WRITE_REJECT_NOT_AUTHENTICATED),
+		0x82);
+	ck_assert_uint_eq(
+		rb_write_verdict_att_error(RB_WRITE_REJECT_NOT_AUTHORIZED),
+		0x83);
+}
+END_TEST
+
+START_TEST(test_write_no_owner)
+{
+	Box b;
+
+	box_init(&b);
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	box_free(&b);
+}
+END_TEST
+
+/* ---- pairing mode ---- */
+
+START_TEST(test_start)
+{
+	Box b;
+	const RbEffect *e;
+
+	box_init(&b);
+	e = last(&b, RB_EFFECT_SET_PAIRABLE);
+	ck_assert(e && !e->pairable);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_IDLE);
+	ck_assert_str_eq(rb_policy_screen(b.p)->name, "Reaction_DDEEFF");
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	ck_assert(e && e->access.status == RB_ACCESS_NO_CONNECTION);
+	ck_assert_uint_eq(rb_policy_next_deadline(b.p), 0);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_chord_enters)
+{
+	Box b;
+	const RbEffect *e;
+
+	box_init(&b);
+	box_clear(&b);
+	box_chord(&b);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	e = last(&b, RB_EFFECT_SET_PAIRABLE);
+	ck_assert(e && e->pairable);
+	ck_assert_int_eq(status(&b), RB_ACCESS_PAIRING_MODE);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_PAIRING);
+	/* the chord's own QUIZZER_RESET press did not end it */
+	ck_assert_uint_eq(rb_policy_screen(b.p)->seconds_left, 60);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_chord_held_no_retrigger)
+{
+	Box b;
+
+	box_init(&b);
+	box_button(&b, RB_BUTTON_QUIZZER_RESET, true);
+	box_button(&b, RB_BUTTON_TIMER_530, true);
+	box_button(&b, RB_BUTTON_CONTEST, true);
+	box_run_to(&b, b.now + 2000);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	/* pairing ends by timeout while the chord is still held */
+	box_run_to(&b, b.now + 61000);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	box_run_to(&b, b.now + 10000);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	box_free(&b);
+}
+END_TEST
+
+typedef struct {
+	const char *name;
+	int how;	/* 0 QR, 1 TR, 2 timeout, 3 success */
+} ExitCase;
+
+static const ExitCase exit_cases[] = {
+	{ "/policy/pairing/exit/quizzer-reset", 0 },
+	{ "/policy/pairing/exit/timer-reset", 1 },
+	{ "/policy/pairing/exit/timeout", 2 },
+	{ "/policy/pairing/exit/success", 3 },
+};
+
+START_TEST(test_exit)
+{
+	const ExitCase *c = &exit_cases[_i];
+	const RbEffect *e;
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	box_clear(&b);
+	switch (c->how) {
+	case 0:
+		box_press(&b, RB_BUTTON_QUIZZER_RESET);
+		break;
+	case 1:
+		box_press(&b, RB_BUTTON_TIMER_RESET);
+		break;
+	case 2:
+		box_run_to(&b, b.now + 59000);
+		ck_assert(rb_policy_pairing_mode(b.p));
+		box_run_to(&b, b.now + 1000);
+		break;
+	case 3:
+		connect(&b, &PHONE_A, false);
+		ck_assert(passkey(&b, &PHONE_A, 42));
+		rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_AUTH_P256,
+					    b.now, b.fx);
+		box_collect(&b);
+		break;
+	}
+	ck_assert_msg(!rb_policy_pairing_mode(b.p), "%s", c->name);
+	e = last(&b, RB_EFFECT_SET_PAIRABLE);
+	ck_assert_msg(e && !e->pairable, "%s: pairable not turned off",
+		      c->name);
+	ck_assert_int_ne(status(&b), RB_ACCESS_PAIRING_MODE);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_timeout_configured)
+{
+	Box b;
+	RbConfigUpdate u = { 0 };
+	RbSetting bad;
+
+	box_init(&b);
+	u.has[RB_SETTING_PAIRING_TIMEOUT_MS] = true;
+	u.value[RB_SETTING_PAIRING_TIMEOUT_MS] = 5000;
+	ck_assert(rb_policy_set_config(b.p, &u, &bad, b.now, b.fx));
+	box_chord(&b);
+	ck_assert_uint_eq(rb_policy_screen(b.p)->seconds_left, 5);
+	box_run_to(&b, b.now + 4700);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	box_run_to(&b, b.now + 300);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_countdown_ticks)
+{
+	Box b;
+	unsigned int screens;
+
+	box_init(&b);
+	box_chord(&b);
+	box_clear(&b);
+	box_run_to(&b, b.now + 10000);
+	/* one screen per second, no more */
+	screens = count(&b, RB_EFFECT_SHOW_SCREEN);
+	ck_assert_uint_ge(screens, 9);
+	ck_assert_uint_le(screens, 11);
+	ck_assert_uint_eq(rb_policy_screen(b.p)->seconds_left, 50);
+	box_free(&b);
+}
+END_TEST
+
+/* ---- PINs and lockout ---- */
+
+START_TEST(test_pin_shown_only_in_pairing_mode)
+{
+	Box b;
+
+	box_init(&b);
+	connect(&b, &PHONE_A, false);
+	box_clear(&b);
+	ck_assert(!passkey(&b, &PHONE_A, 123456));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	ck_assert_int_ne(screen(&b), RB_SCREEN_PIN);
+	ck_assert_uint_eq(rb_policy_state(b.p)->pin_failures, 0);
+	box_chord(&b);
+	ck_assert(passkey(&b, &PHONE_A, 123456));
+	ck_assert_int_eq(screen(&b), RB_SCREEN_PIN);
+	ck_assert_uint_eq(rb_policy_screen(b.p)->pin, 123456);
+	ck_assert(last(&b, RB_EFFECT_LOG) &&
+		  strstr(last(&b, RB_EFFECT_LOG)->text, "123456"));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_one_pin_at_a_time)
+{
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	connect(&b, &PHONE_B, false);
+	ck_assert(passkey(&b, &PHONE_A, 111111));
+	box_clear(&b);
+	ck_assert(!passkey(&b, &PHONE_B, 222222));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_B));
+	ck_assert_uint_eq(rb_policy_screen(b.p)->pin, 111111);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_lockout)
+{
+	Box b;
+	const RbEffect *e;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	fail_pin(&b, &PHONE_A);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_PAIRING_FAILED);
+	ck_assert_uint_eq(rb_policy_screen(b.p)->attempts_left, 2);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	fail_pin(&b, &PHONE_A);
+	ck_assert(!rb_policy_locked_out(b.p, b.now));
+	box_clear(&b);
+	fail_pin(&b, &PHONE_A);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	e = last(&b, RB_EFFECT_SET_PAIRABLE);
+	ck_assert(e && !e->pairable);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_LOCKOUT);
+	ck_assert_uint_eq(rb_policy_screen(b.p)->seconds_left, 300);
+	ck_assert(b.last_persisted.lockout_active);
+	ck_assert_uint_eq(rb_policy_access(b.p, b.now).lockout_time_left_ms,
+			  300000);
+
+	/* the chord is refused, the display says why */
+	box_clear(&b);
+	box_chord(&b);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	ck_assert_int_eq(screen(&b), RB_SCREEN_LOCKOUT);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_SET_PAIRABLE), 0);
+	/* a pairing request shows no PIN */
+	ck_assert(!passkey(&b, &PHONE_A, 333333));
+	ck_assert_int_ne(screen(&b), RB_SCREEN_PIN);
+
+	/* it expires */
+	box_run_to(&b, b.now + 300000);
+	ck_assert(!rb_policy_locked_out(b.p, b.now));
+	ck_assert_int_eq(screen(&b), RB_SCREEN_IDLE);
+	ck_assert(!b.last_persisted.lockout_active);
+	ck_assert_uint_eq(b.last_persisted.pin_failures, 0);
+	box_chord(&b);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	box_free(&b);
+}
+END_TEST
+
+typedef struct {
+	const char *name;
+	int how;	/* 0 wrong PIN, 1 disconnect, 2 timeout, 3 exit button,
+			   4 unauthenticated key */
+} FailCase;
+
+static const FailCase fail_cases[] = {
+	{ "/policy/pin/failure/wrong-pin", 0 },
+	{ "/policy/pin/failure/disconnect", 1 },
+	{ "/policy/pin/failure/timeout", 2 },
+	{ "/policy/pin/failure/exit-button", 3 },
+	{ "/policy/pin/failure/unauthenticated-key", 4 },
+};
+
+START_TEST(test_pin_failure_kinds)
+{
+	const FailCase *c = &fail_cases[_i];
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	ck_assert(passkey(&b, &PHONE_A, 7));
+	box_clear(&b);
+	switch (c->how) {
+	case 0:
+		rb_policy_pairing_failed(b.p, &PHONE_A, b.now, b.fx);
+		break;
+	case 1:
+		rb_policy_disconnected(b.p, &PHONE_A, false, b.now, b.fx);
+		break;
+	case 2:
+		box_run_to(&b, b.now + 60000);
+		ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+		break;
+	case 3:
+		box_press(&b, RB_BUTTON_TIMER_RESET);
+		ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+		break;
+	case 4:
+		rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_UNAUTH_P256,
+					    b.now, b.fx);
+		ck_assert(!rb_policy_owner(b.p));
+		break;
+	}
+	box_collect(&b);
+	ck_assert_msg(rb_policy_state(b.p)->pin_failures == 1,
+		      "%s: %u failures", c->name,
+		      rb_policy_state(b.p)->pin_failures);
+	ck_assert(b.last_persisted.pin_failures == 1);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_failure_without_pin_not_counted)
+{
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	rb_policy_pairing_failed(b.p, &PHONE_A, b.now, b.fx);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert_uint_eq(rb_policy_state(b.p)->pin_failures, 0);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_failures_count_per_box)
+{
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	fail_pin(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	connect(&b, &PHONE_B, false);
+	fail_pin(&b, &PHONE_B);
+	disconnect(&b, &PHONE_B, false);
+	connect(&b, &PHONE_C, false);
+	fail_pin(&b, &PHONE_C);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_lockout_survives_restart)
+{
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	fail_pin(&b, &PHONE_A);
+	fail_pin(&b, &PHONE_A);
+	fail_pin(&b, &PHONE_A);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	box_run_to(&b, b.now + 100000);
+	/* the daemon restarts 50 s later (reboot: monotonic clock reset) */
+	box_restart(&b, 50000);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	ck_assert_int_eq(screen(&b), RB_SCREEN_LOCKOUT);
+	ck_assert_uint_eq(rb_policy_screen(b.p)->seconds_left, 150);
+	box_chord(&b);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	box_run_to(&b, b.now + 150000);
+	ck_assert(!rb_policy_locked_out(b.p, b.now));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_lockout_clock_back)
+{
+	Box b;
+	RbState st;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	rb_state_init(&st);
+	st.lockout_active = true;
+	st.pin_failures = 3;
+	st.lockout_start_wall_ms = WALL0 + 1000000;	/* in the future */
+	st.lockout_ms = 300000;
+	box_start_with(&b, &st, 10, WALL0);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	ck_assert_uint_eq(rb_policy_screen(b.p)->seconds_left, 300);
+	ck_assert(b.persisted);
+	ck_assert_int_eq(b.last_persisted.lockout_start_wall_ms, WALL0);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_lockout_expired_while_down)
+{
+	Box b;
+	RbState st;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	rb_state_init(&st);
+	st.lockout_active = true;
+	st.pin_failures = 3;
+	st.lockout_start_wall_ms = WALL0 - 400000;
+	st.lockout_ms = 300000;
+	box_start_with(&b, &st, 10, WALL0);
+	ck_assert(!rb_policy_locked_out(b.p, b.now));
+	ck_assert(b.persisted && !b.last_persisted.lockout_active);
+	ck_assert_uint_eq(b.last_persisted.pin_failures, 0);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_conservative_state_locks)
+{
+	Box b;
+	RbState st;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	rb_state_init_conservative(&st, WALL0, 300000);
+	box_start_with(&b, &st, 10, WALL0);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	ck_assert(!rb_policy_owner(b.p));
+	box_free(&b);
+}
+END_TEST
+
+/* ---- owner ---- */
+
+START_TEST(test_owner_change)
+{
+	Box b;
+	RbPeer gone;
+
+	box_init(&b);
+	ck_assert(rb_peer_set(&gone, "C0:00:00:00:00:09", RB_ADDR_RANDOM));
+	/* a stale bond of someone not connected is removed at once */
+	rb_policy_bond_added(b.p, &gone, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &gone));
+	rb_policy_bond_removed(b.p, &gone, b.now, b.fx);
+
+	pair(&b, &PHONE_A);
+	ck_assert(b.last_persisted.has_owner);
+	ck_assert(rb_peer_equal(&b.last_persisted.owner, &PHONE_A));
+	ck_assert_int_eq(b.last_persisted.owner_key, RB_KEY_AUTH_P256);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	ck_assert_int_eq(status(&b), RB_ACCESS_WRITE_AUTHORIZED);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_PAIRED_OK);
+	box_run_to(&b, b.now + 3000);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_IDLE);
+
+	/* B pairs while A stays connected: A is downgraded at once, its
+	 * bond is removed only when it disconnects */
+	box_clear(&b);
+	pair(&b, &PHONE_B);
+	ck_assert(rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	ck_assert_int_eq(owner_write(&b, &PHONE_A),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	ck_assert_int_eq(owner_write(&b, &PHONE_B), RB_WRITE_OK);
+	box_clear(&b);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_B));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_owner_other_bond_not_connected_removed_now)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	box_clear(&b);
+	pair(&b, &PHONE_B);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_bond_outside_pairing_mode_dropped)
+{
+	Box b;
+
+	box_init(&b);
+	connect(&b, &PHONE_A, false);
+	box_clear(&b);
+	rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_AUTH_P256, b.now,
+				    b.fx);
+	box_collect(&b);
+	ck_assert(!rb_policy_owner(b.p));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	box_clear(&b);
+	rb_policy_bond_added(b.p, &PHONE_A, b.now, b.fx);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_bond_of_other_peer_than_pin)
+{
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	connect(&b, &PHONE_B, false);
+	ck_assert(passkey(&b, &PHONE_A, 5));
+	rb_policy_pairing_succeeded(b.p, &PHONE_B, RB_KEY_AUTH_P256, b.now,
+				    b.fx);
+	box_collect(&b);
+	ck_assert(!rb_policy_owner(b.p));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_B));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_renamed_peer_pairs)
+{
+	Box b;
+	RbPeer rpa;
+
+	box_init(&b);
+	ck_assert(rb_peer_set(&rpa, "4A:11:22:33:44:55", RB_ADDR_RANDOM));
+	box_chord(&b);
+	connect(&b, &rpa, false);
+	ck_assert(passkey(&b, &rpa, 99));
+	rb_policy_peer_renamed(b.p, &rpa, &PHONE_A);
+	rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_AUTH_P256, b.now,
+				    b.fx);
+	box_collect(&b);
+	ck_assert(rb_policy_owner(b.p));
+	ck_assert_int_eq(status(&b), RB_ACCESS_WRITE_AUTHORIZED);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_startup_reconcile)
+{
+	Box b;
+	RbState st;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	rb_state_init(&st);
+	st.has_owner = true;
+	st.owner = PHONE_A;
+	st.owner_key = RB_KEY_AUTH_P256;
+	box_start_with(&b, &st, 10, WALL0);
+	connect(&b, &PHONE_C, true);
+	box_clear(&b);
+	rb_policy_bond_added(b.p, &PHONE_A, b.now, b.fx);
+	rb_policy_bond_added(b.p, &PHONE_B, b.now, b.fx);
+	rb_policy_bond_added(b.p, &PHONE_C, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_B));
+	/* connected: kept until it disconnects */
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_C));
+	disconnect(&b, &PHONE_C, false);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_C));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_owner_bond_removed)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	rb_policy_bond_removed(b.p, &PHONE_A, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(!rb_policy_owner(b.p));
+	ck_assert(!b.last_persisted.has_owner);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	box_free(&b);
+}
+END_TEST
+
+/* ---- access status ---- */
+
+START_TEST(test_access_transitions)
+{
+	Box b;
+	const RbEffect *e;
+
+	box_init(&b);
+	ck_assert_int_eq(status(&b), RB_ACCESS_NO_CONNECTION);
+	box_clear(&b);
+	connect(&b, &PHONE_A, false);
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	ck_assert(e && e->access.status == RB_ACCESS_READ_ONLY);
+	box_clear(&b);
+	box_chord(&b);
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	ck_assert(e && e->access.status == RB_ACCESS_PAIRING_MODE);
+	ck_assert_uint_gt(e->access.pairing_time_left_ms, 58000);
+	ck_assert(passkey(&b, &PHONE_A, 1));
+	box_clear(&b);
+	rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_AUTH_P256, b.now,
+				    b.fx);
+	box_collect(&b);
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	ck_assert(e && e->access.status == RB_ACCESS_WRITE_AUTHORIZED);
+	ck_assert(e->access.has_owner);
+	box_clear(&b);
+	disconnect(&b, &PHONE_A, false);
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	ck_assert(e && e->access.status == RB_ACCESS_NO_CONNECTION);
+	/* the owner reconnects: read-only until its link is encrypted */
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(status(&b), RB_ACCESS_READ_ONLY);
+	box_clear(&b);
+	rb_policy_encrypted(b.p, &PHONE_A, b.now, b.fx);
+	box_collect(&b);
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	ck_assert(e && e->access.status == RB_ACCESS_WRITE_AUTHORIZED);
+	/* no update when nothing changed */
+	box_clear(&b);
+	rb_policy_encrypted(b.p, &PHONE_A, b.now, b.fx);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_NOTIFY_ACCESS), 0);
+	/* a second, unpaired peer does not change the status */
+	connect(&b, &PHONE_B, false);
+	ck_assert_int_eq(status(&b), RB_ACCESS_WRITE_AUTHORIZED);
+	/* pairing mode wins over everything */
+	box_chord(&b);
+	ck_assert_int_eq(status(&b), RB_ACCESS_PAIRING_MODE);
+	box_press(&b, RB_BUTTON_QUIZZER_RESET);
+	ck_assert_int_eq(status(&b), RB_ACCESS_WRITE_AUTHORIZED);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert_int_eq(status(&b), RB_ACCESS_READ_ONLY);
+	box_free(&b);
+}
+END_TEST
+
+/* ---- stale bonds ---- */
+
+START_TEST(test_stale_strikes)
+{
+	Box b;
+	const RbEffect *e;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	box_run_to(&b, b.now + 5000);
+	box_clear(&b);
+	/* strike 1: quick drop without encryption */
+	connect(&b, &PHONE_A, true);
+	box_run_to(&b, b.now + 1000);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	/* a slow drop is no strike, but it does not reset either */
+	connect(&b, &PHONE_A, true);
+	box_run_to(&b, b.now + 3001);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	/* strike 2: flagged */
+	connect(&b, &PHONE_A, true);
+	box_run_to(&b, b.now + 3000);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale,
+			 RB_STALE_BOX_HAS_STALE_BOND);
+	ck_assert_int_eq(b.last_persisted.stale, RB_STALE_BOX_HAS_STALE_BOND);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_STALE_BOND);
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	ck_assert(e && e->access.stale == RB_STALE_BOX_HAS_STALE_BOND);
+	/* never deletes a bond */
+	ck_assert_uint_eq(count(&b, RB_EFFECT_REMOVE_BOND), 0);
+	ck_assert(rb_policy_owner(b.p));
+	/* more strikes: still nothing deleted */
+	for (int i = 0; i < 5; i++) {
+		connect(&b, &PHONE_A, true);
+		disconnect(&b, &PHONE_A, false);
+	}
+	ck_assert_uint_eq(count(&b, RB_EFFECT_REMOVE_BOND), 0);
+	/* an encrypted connection clears the flag */
+	connect(&b, &PHONE_A, true);
+	rb_policy_encrypted(b.p, &PHONE_A, b.now, b.fx);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_stale_reset_by_encryption)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	connect(&b, &PHONE_A, true);
+	disconnect(&b, &PHONE_A, false);	/* strike 1 */
+	connect(&b, &PHONE_A, true);
+	rb_policy_encrypted(b.p, &PHONE_A, b.now, b.fx);
+	disconnect(&b, &PHONE_A, false);	/* encrypted: reset */
+	connect(&b, &PHONE_A, true);
+	disconnect(&b, &PHONE_A, false);	/* strike 1 again */
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	connect(&b, &PHONE_A, true);
+	disconnect(&b, &PHONE_A, false);	/* strike 2 */
+	ck_assert_int_eq(rb_policy_state(b.p)->stale,
+			 RB_STALE_BOX_HAS_STALE_BOND);
+	/* pairing again clears it */
+	pair(&b, &PHONE_A);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_stale_phone_side)
+{
+	Box b;
+
+	box_init(&b);
+	/* unknown peers (rotating addresses) dropping on a missing key */
+	connect(&b, &PHONE_B, false);
+	disconnect(&b, &PHONE_B, true);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	/* a quick drop without a key attempt is no strike */
+	connect(&b, &PHONE_C, false);
+	disconnect(&b, &PHONE_C, false);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	connect(&b, &PHONE_C, false);
+	disconnect(&b, &PHONE_C, true);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale,
+			 RB_STALE_PHONE_HAS_STALE_BOND);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_STALE_BOND);
+	ck_assert_uint_eq(rb_policy_screen(b.p)->stale,
+			  RB_STALE_PHONE_HAS_STALE_BOND);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_REMOVE_BOND), 0);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_stale_unbonded_slow_no_strike)
+{
+	Box b;
+
+	box_init(&b);
+	for (int i = 0; i < 4; i++) {
+		connect(&b, &PHONE_B, false);
+		box_run_to(&b, b.now + 4000);
+		disconnect(&b, &PHONE_B, true);
+	}
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	box_free(&b);
+}
+END_TEST
+
+/* ---- config ---- */
+
+START_TEST(test_config_set)
+{
+	Box b;
+	RbConfigUpdate u = { 0 };
+	RbSetting bad;
+	unsigned int persists;
+
+	box_init(&b);
+	u.has[RB_SETTING_PIN_FAILURE_LIMIT] = true;
+	u.value[RB_SETTING_PIN_FAILURE_LIMIT] = 5;
+	u.has[RB_SETTING_PIN_LOCKOUT_MS] = true;
+	u.value[RB_SETTING_PIN_LOCKOUT_MS] = 1;	/* out of range */
+	box_clear(&b);
+	ck_assert(!rb_policy_set_config(b.p, &u, &bad, b.now, b.fx));
+	ck_assert_int_eq(bad, RB_SETTING_PIN_LOCKOUT_MS);
+	ck_assert_uint_eq(b.fx->len, 0);
+	ck_assert_uint_eq(
+		rb_policy_config(b.p)->value[RB_SETTING_PIN_FAILURE_LIMIT], 3);
+
+	u.value[RB_SETTING_PIN_LOCKOUT_MS] = 10000;
+	ck_assert(rb_policy_set_config(b.p, &u, &bad, b.now, b.fx));
+	box_collect(&b);
+	persists = count(&b, RB_EFFECT_PERSIST);
+	ck_assert_uint_eq(persists, 1);
+	ck_assert(b.last_persisted.overrides.has[RB_SETTING_PIN_FAILURE_LIMIT]);
+	ck_assert(!b.last_persisted.overrides.has[RB_SETTING_STALE_BOND_STRIKES]);
+	ck_assert_uint_eq(
+		rb_policy_config(b.p)->value[RB_SETTING_PIN_FAILURE_LIMIT], 5);
+
+	/* overrides survive a restart */
+	box_restart(&b, 1000);
+	ck_assert_uint_eq(
+		rb_policy_config(b.p)->value[RB_SETTING_PIN_LOCKOUT_MS], 10000);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_config_bad_override_ignored)
+{
+	Box b;
+	RbState st;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	rb_state_init(&st);
+	st.overrides.has[RB_SETTING_STALE_BOND_STRIKES] = true;
+	st.overrides.value[RB_SETTING_STALE_BOND_STRIKES] = 99;
+	box_start_with(&b, &st, 10, WALL0);
+	ck_assert_uint_eq(
+		rb_policy_config(b.p)->value[RB_SETTING_STALE_BOND_STRIKES], 2);
+	box_free(&b);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc;
+
+	tc = tcase_create("/policy/write");
+	tcase_add_loop_test(tc, test_write, 0,
+			    (int)G_N_ELEMENTS(write_cases));
+	tcase_add_test(tc, test_att_codes);
+	tcase_add_test(tc, test_write_no_owner);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/policy/pairing");
+	tcase_add_test(tc, test_start);
+	tcase_add_test(tc, test_chord_enters);
+	tcase_add_test(tc, test_chord_held_no_retrigger);
+	tcase_add_loop_test(tc, test_exit, 0, (int)G_N_ELEMENTS(exit_cases));
+	tcase_add_test(tc, test_timeout_configured);
+	tcase_add_test(tc, test_countdown_ticks);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/policy/pin");
+	tcase_add_test(tc, test_pin_shown_only_in_pairing_mode);
+	tcase_add_test(tc, test_one_pin_at_a_time);
+	tcase_add_test(tc, test_lockout);
+	tcase_add_loop_test(tc, test_pin_failure_kinds, 0,
+			    (int)G_N_ELEMENTS(fail_cases));
+	tcase_add_test(tc, test_failure_without_pin_not_counted);
+	tcase_add_test(tc, test_failures_count_per_box);
+	tcase_add_test(tc, test_lockout_survives_restart);
+	tcase_add_test(tc, test_lockout_clock_back);
+	tcase_add_test(tc, test_lockout_expired_while_down);
+	tcase_add_test(tc, test_conservative_state_locks);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/policy/owner");
+	tcase_add_test(tc, test_owner_change);
+	tcase_add_test(tc, test_owner_other_bond_not_connected_removed_now);
+	tcase_add_test(tc, test_bond_outside_pairing_mode_dropped);
+	tcase_add_test(tc, test_bond_of_other_peer_than_pin);
+	tcase_add_test(tc, test_renamed_peer_pairs);
+	tcase_add_test(tc, test_startup_reconcile);
+	tcase_add_test(tc, test_owner_bond_removed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/policy/access");
+	tcase_add_test(tc, test_access_transitions);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/policy/stale");
+	tcase_add_test(tc, test_stale_strikes);
+	tcase_add_test(tc, test_stale_reset_by_encryption);
+	tcase_add_test(tc, test_stale_phone_side);
+	tcase_add_test(tc, test_stale_unbonded_slow_no_strike);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/policy/config");
+	tcase_add_test(tc, test_config_set);
+	tcase_add_test(tc, test_config_bad_override_ignored);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
