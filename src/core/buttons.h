@@ -39,9 +39,9 @@ typedef struct {
 	bool raw[RB_BUTTON_COUNT];
 	RbTime raw_since[RB_BUTTON_COUNT];
 	bool stable[RB_BUTTON_COUNT];
-	bool chord_down;	/* all three debounced down */
-	RbTime chord_since;	/* since when */
-	bool chord_armed;	/* may fire: all three released since last */
+	bool chord_down; /* all three debounced down */
+	RbTime chord_since; /* since when */
+	bool chord_armed; /* may fire: all three released since last */
 } RbButtons;
 
 void rb_buttons_init(RbButtons *b);

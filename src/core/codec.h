@@ -20,7 +20,7 @@ typedef enum {
 typedef struct {
 	RbRequestKind kind;
 	uint32_t request_id;
-	RbConfigUpdate update;	/* CONFIG_SET */
+	RbConfigUpdate update; /* CONFIG_SET */
 } RbRequest;
 
 /* The error codes of ErrorMessage.Code. */

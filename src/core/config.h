@@ -20,8 +20,9 @@ typedef enum {
 #define RB_SETTING_COUNT 5
 
 typedef struct {
-	const char *key;	/* config file key in [Policy], e.g. "PairingTimeoutMs" */
-	const char *field;	/* protobuf field name, e.g. "pairing_timeout_ms" */
+	const char
+		*key; /* config file key in [Policy], e.g. "PairingTimeoutMs" */
+	const char *field; /* protobuf field name, e.g. "pairing_timeout_ms" */
 	uint32_t def;
 	uint32_t min;
 	uint32_t max;
@@ -70,23 +71,23 @@ typedef enum {
 typedef struct {
 	RbPolicyConfig policy;
 	/* [Adapter] */
-	char *adapter;		/* "hci0", or NULL for the first adapter */
+	char *adapter; /* "hci0", or NULL for the first adapter */
 	/* [Buttons] */
 	RbButtonsBackend buttons_backend;
-	char *gpio_chip;	/* e.g. "gpiochip0" */
-	char *gpio_lines[4];	/* per RbButton: "GPIO17" or an offset "17" */
+	char *gpio_chip; /* e.g. "gpiochip0" */
+	char *gpio_lines[4]; /* per RbButton: "GPIO17" or an offset "17" */
 	bool gpio_active_low;
-	char *gpio_bias;	/* "pull-up", "pull-down", "disable", "as-is" */
-	char *evdev_device;	/* /dev/input/eventN or by-path name */
-	unsigned int evdev_keys[4];	/* per RbButton: Linux key code */
+	char *gpio_bias; /* "pull-up", "pull-down", "disable", "as-is" */
+	char *evdev_device; /* /dev/input/eventN or by-path name */
+	unsigned int evdev_keys[4]; /* per RbButton: Linux key code */
 	bool evdev_grab;
 	char *fifo_path;
 	/* [Display] */
 	RbDisplayBackend display_backend;
-	char *i2c_bus;		/* "/dev/i2c-1" */
+	char *i2c_bus; /* "/dev/i2c-1" */
 	unsigned int i2c_address;
-	unsigned int display_width, display_height;	/* pixels or columns/rows */
-	char *display_file;	/* file backend: path prefix */
+	unsigned int display_width, display_height; /* pixels or columns/rows */
+	char *display_file; /* file backend: path prefix */
 } RbDaemonConfig;
 
 void rb_daemon_config_init_defaults(RbDaemonConfig *cfg);

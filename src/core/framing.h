@@ -41,9 +41,9 @@ GPtrArray *rb_frame_split(const uint8_t *msg, gsize len, gsize payload,
 			  GError **error);
 
 typedef enum {
-	RB_FRAME_MORE = 0,	/* fragment accepted, message incomplete */
-	RB_FRAME_COMPLETE,	/* a whole message is ready */
-	RB_FRAME_ERROR,		/* fragment refused; state reset */
+	RB_FRAME_MORE = 0, /* fragment accepted, message incomplete */
+	RB_FRAME_COMPLETE, /* a whole message is ready */
+	RB_FRAME_ERROR, /* fragment refused; state reset */
 } RbFrameResult;
 
 typedef struct {

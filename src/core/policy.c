@@ -26,10 +26,10 @@
 
 typedef struct {
 	RbPeer peer;
-	bool bonded;		/* the box held a bond when it connected */
+	bool bonded; /* the box held a bond when it connected */
 	bool encrypted;
-	bool downgraded;	/* lost write access to a new owner */
-	bool remove_bond;	/* remove its bond when it disconnects */
+	bool downgraded; /* lost write access to a new owner */
+	bool remove_bond; /* remove its bond when it disconnects */
 	RbTime connected_at;
 } Conn;
 
@@ -39,11 +39,11 @@ typedef struct {
 } Strikes;
 
 struct RbPolicy {
-	RbPolicyConfig file_cfg;	/* from the config file */
-	RbPolicyConfig cfg;		/* effective: file + overrides */
-	RbState st;			/* what is persisted */
+	RbPolicyConfig file_cfg; /* from the config file */
+	RbPolicyConfig cfg; /* effective: file + overrides */
+	RbState st; /* what is persisted */
 	char name[32];
-	int64_t wall_offset;		/* CLOCK_REALTIME - monotonic, ms */
+	int64_t wall_offset; /* CLOCK_REALTIME - monotonic, ms */
 
 	RbButtons buttons;
 
@@ -56,12 +56,12 @@ struct RbPolicy {
 	bool locked;
 	RbTime lockout_end;
 
-	RbScreenKind transient;		/* PAIRED_OK or PAIRING_FAILED */
-	RbTime transient_until;		/* 0: none */
+	RbScreenKind transient; /* PAIRED_OK or PAIRING_FAILED */
+	RbTime transient_until; /* 0: none */
 
-	GArray *conns;			/* of Conn */
-	GArray *bonds;			/* of RbPeer */
-	GArray *strikes;		/* of Strikes, bonded peers */
+	GArray *conns; /* of Conn */
+	GArray *bonds; /* of RbPeer */
+	GArray *strikes; /* of Strikes, bonded peers */
 	uint32_t unknown_strikes;
 
 	bool shown_valid;
@@ -196,8 +196,10 @@ static void drop_bond(RbPolicy *p, const RbPeer *peer, RbEffects *fx)
 	if (c) {
 		c->downgraded = true;
 		c->remove_bond = true;
-		emit_log(fx, "%s downgraded to read-only; its bond goes when it "
-			     "disconnects", peer->addr);
+		emit_log(fx,
+			 "%s downgraded to read-only; its bond goes when it "
+			 "disconnects",
+			 peer->addr);
 	} else {
 		emit_peer(fx, RB_EFFECT_REMOVE_BOND, peer);
 	}
@@ -332,8 +334,7 @@ static void end_lockout(RbPolicy *p, RbEffects *fx)
 }
 
 /* The attempt that showed a PIN failed. */
-static void pin_failed(RbPolicy *p, const char *why, RbTime now,
-		       RbEffects *fx)
+static void pin_failed(RbPolicy *p, const char *why, RbTime now, RbEffects *fx)
 {
 	p->pin_shown = false;
 	p->st.pin_failures++;
@@ -351,8 +352,7 @@ static void pin_failed(RbPolicy *p, const char *why, RbTime now,
 	persist(p, fx);
 }
 
-static void end_pairing(RbPolicy *p, const char *why, RbTime now,
-			RbEffects *fx)
+static void end_pairing(RbPolicy *p, const char *why, RbTime now, RbEffects *fx)
 {
 	if (!p->pairing)
 		return;
@@ -483,7 +483,7 @@ void rb_policy_free(RbPolicy *p)
 void rb_policy_button(RbPolicy *p, RbButton button, bool pressed, RbTime now,
 		      RbEffects *fx)
 {
-	RbGestures g = { 0 };
+	RbGestures g = {0};
 
 	rb_buttons_edge(&p->buttons, button, pressed, now, &g);
 	handle_gestures(p, &g, now, fx);
@@ -492,7 +492,7 @@ void rb_policy_button(RbPolicy *p, RbButton button, bool pressed, RbTime now,
 
 void rb_policy_tick(RbPolicy *p, RbTime now, RbEffects *fx)
 {
-	RbGestures g = { 0 };
+	RbGestures g = {0};
 
 	rb_buttons_advance(&p->buttons, now, &g);
 	handle_gestures(p, &g, now, fx);
@@ -533,8 +533,8 @@ RbTime rb_policy_next_deadline(const RbPolicy *p)
 	if (p->locked) {
 		take_min(&next, p->lockout_end);
 		if (s->kind == RB_SCREEN_LOCKOUT)
-			take_min(&next, next_second(p->lockout_end,
-						    s->seconds_left));
+			take_min(&next,
+				 next_second(p->lockout_end, s->seconds_left));
 	}
 	take_min(&next, p->transient_until);
 	return next;
@@ -573,19 +573,19 @@ bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
 	return true;
 }
 
-void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer,
-				 RbKeyType key, RbTime now, RbEffects *fx)
+void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer, RbKeyType key,
+				 RbTime now, RbEffects *fx)
 {
 	rb_policy_tick(p, now, fx);
 	if (!p->pairing || !p->pin_shown ||
 	    !rb_peer_equal(&p->pin_peer, peer) || !key_acceptable(p, key)) {
 		emit_log(fx, "bond with %s (key type %d) not accepted: %s",
 			 peer->addr, key,
-			 !p->pairing || !p->pin_shown ?
-				 "no PIN shown in pairing mode" :
-			 !rb_peer_equal(&p->pin_peer, peer) ?
-				 "another peer was shown the PIN" :
-				 "key not authenticated");
+			 !p->pairing || !p->pin_shown
+				 ? "no PIN shown in pairing mode"
+			 : !rb_peer_equal(&p->pin_peer, peer)
+				 ? "another peer was shown the PIN"
+				 : "key not authenticated");
 		if (find_conn(p, peer))
 			emit_peer(fx, RB_EFFECT_DISCONNECT, peer);
 		drop_bond(p, peer, fx);
@@ -617,7 +617,8 @@ void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer,
 			c->bonded = true;
 		} else if (!c->downgraded) {
 			c->downgraded = true;
-			emit_log(fx, "%s downgraded to read-only", c->peer.addr);
+			emit_log(fx, "%s downgraded to read-only",
+				 c->peer.addr);
 		}
 	}
 	for (guint i = 0; i < p->bonds->len; i++) {
@@ -675,20 +676,25 @@ static void strike(RbPolicy *p, const Conn *c, bool auth_failure, RbTime now,
 		Strikes *s = find_strikes(p, &c->peer, true);
 
 		s->strikes++;
-		emit_log(fx, "%s (bonded) dropped before encrypting: strike "
-			     "%u of %u", c->peer.addr, s->strikes, limit);
+		emit_log(fx,
+			 "%s (bonded) dropped before encrypting: strike "
+			 "%u of %u",
+			 c->peer.addr, s->strikes, limit);
 		if (s->strikes >= limit &&
 		    p->st.stale != RB_STALE_BOX_HAS_STALE_BOND) {
 			p->st.stale = RB_STALE_BOX_HAS_STALE_BOND;
-			emit_log(fx, "bond of %s flagged stale: forget the box "
-				     "on the phone, hold the chord, pair again",
+			emit_log(fx,
+				 "bond of %s flagged stale: forget the box "
+				 "on the phone, hold the chord, pair again",
 				 c->peer.addr);
 			persist(p, fx);
 		}
 	} else if (auth_failure) {
 		p->unknown_strikes++;
-		emit_log(fx, "%s tried a key the box does not hold: strike %u "
-			     "of %u", c->peer.addr, p->unknown_strikes, limit);
+		emit_log(fx,
+			 "%s tried a key the box does not hold: strike %u "
+			 "of %u",
+			 c->peer.addr, p->unknown_strikes, limit);
 		if (p->unknown_strikes >= limit &&
 		    p->st.stale == RB_STALE_NONE) {
 			p->st.stale = RB_STALE_PHONE_HAS_STALE_BOND;
@@ -700,8 +706,8 @@ static void strike(RbPolicy *p, const Conn *c, bool auth_failure, RbTime now,
 	}
 }
 
-void rb_policy_disconnected(RbPolicy *p, const RbPeer *peer,
-			    bool auth_failure, RbTime now, RbEffects *fx)
+void rb_policy_disconnected(RbPolicy *p, const RbPeer *peer, bool auth_failure,
+			    RbTime now, RbEffects *fx)
 {
 	Conn *c;
 	Conn copy;
@@ -739,8 +745,10 @@ void rb_policy_encrypted(RbPolicy *p, const RbPeer *peer, RbTime now,
 		if (is_owner(p, peer) &&
 		    p->st.stale == RB_STALE_BOX_HAS_STALE_BOND) {
 			p->st.stale = RB_STALE_NONE;
-			emit_log(fx, "%s encrypted with its bond: stale flag "
-				     "cleared", peer->addr);
+			emit_log(fx,
+				 "%s encrypted with its bond: stale flag "
+				 "cleared",
+				 peer->addr);
 			persist(p, fx);
 		}
 	}

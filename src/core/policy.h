@@ -56,16 +56,16 @@ typedef struct {
 	char text[128];
 } RbEffect;
 
-typedef GArray RbEffects;	/* of RbEffect */
+typedef GArray RbEffects; /* of RbEffect */
 RbEffects *rb_effects_new(void);
 
 /* Facts about a peer's link, gathered by the glue for a write. */
 typedef struct {
-	RbPeer peer;		/* identity address, as BlueZ reports it */
-	bool paired;		/* Device1.Paired */
-	bool bonded;		/* Device1.Bonded */
-	bool encrypted;		/* HCIGETCONNINFO link_mode & HCI_LM_ENCRYPT */
-	RbKeyType key;		/* the bond's LTK type */
+	RbPeer peer; /* identity address, as BlueZ reports it */
+	bool paired; /* Device1.Paired */
+	bool bonded; /* Device1.Bonded */
+	bool encrypted; /* HCIGETCONNINFO link_mode & HCI_LM_ENCRYPT */
+	RbKeyType key; /* the bond's LTK type */
 } RbLinkFacts;
 
 typedef struct RbPolicy RbPolicy;
@@ -103,8 +103,8 @@ bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
 		       RbTime now, RbEffects *fx);
 
 /* Pairing with @peer ended with a stored LTK of type @key. */
-void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer,
-				 RbKeyType key, RbTime now, RbEffects *fx);
+void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer, RbKeyType key,
+				 RbTime now, RbEffects *fx);
 
 /* Pairing with @peer failed (wrong PIN, cancelled, disconnected). */
 void rb_policy_pairing_failed(RbPolicy *p, const RbPeer *peer, RbTime now,
@@ -116,8 +116,8 @@ void rb_policy_connected(RbPolicy *p, const RbPeer *peer, bool bonded,
 
 /* A peer disconnected. @auth_failure: the link dropped for a missing or
  * failed key (the peer tried to encrypt with a key the box lacks). */
-void rb_policy_disconnected(RbPolicy *p, const RbPeer *peer,
-			    bool auth_failure, RbTime now, RbEffects *fx);
+void rb_policy_disconnected(RbPolicy *p, const RbPeer *peer, bool auth_failure,
+			    RbTime now, RbEffects *fx);
 
 /* The link of a connected peer is now encrypted. */
 void rb_policy_encrypted(RbPolicy *p, const RbPeer *peer, RbTime now,

@@ -52,8 +52,8 @@ unsigned int rb_screen_render_text(const RbScreen *s, unsigned int cols,
 		put(lines, &n, rows, cols, buf);
 		break;
 	case RB_SCREEN_LOCKOUT:
-		snprintf(buf, sizeof(buf), "Locked %u:%02u", s->seconds_left / 60,
-			 s->seconds_left % 60);
+		snprintf(buf, sizeof(buf), "Locked %u:%02u",
+			 s->seconds_left / 60, s->seconds_left % 60);
 		put(lines, &n, rows, cols, buf);
 		put(lines, &n, rows, cols, "Too many wrong PINs");
 		break;

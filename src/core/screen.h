@@ -27,11 +27,11 @@ typedef enum {
 
 typedef struct {
 	RbScreenKind kind;
-	char name[32];		/* advertised name, always set */
-	uint32_t seconds_left;	/* PAIRING, PIN, LOCKOUT */
-	uint32_t pin;		/* PIN: 0..999999, shown with leading zeros */
-	uint32_t attempts_left;	/* PAIRING_FAILED */
-	uint8_t stale;		/* STALE_BOND: an RbStaleHint */
+	char name[32]; /* advertised name, always set */
+	uint32_t seconds_left; /* PAIRING, PIN, LOCKOUT */
+	uint32_t pin; /* PIN: 0..999999, shown with leading zeros */
+	uint32_t attempts_left; /* PAIRING_FAILED */
+	uint8_t stale; /* STALE_BOND: an RbStaleHint */
 } RbScreen;
 
 bool rb_screen_equal(const RbScreen *a, const RbScreen *b);

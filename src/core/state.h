@@ -17,7 +17,7 @@ typedef struct {
 	bool has_owner;
 	RbPeer owner;
 	RbKeyType owner_key;
-	int64_t owner_paired_wall_ms;	/* CLOCK_REALTIME, informational */
+	int64_t owner_paired_wall_ms; /* CLOCK_REALTIME, informational */
 
 	/* PIN failures since the last success or lockout end. */
 	uint32_t pin_failures;

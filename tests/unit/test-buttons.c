@@ -20,10 +20,22 @@ typedef struct {
 	bool down;
 } Step;
 
-#define END { 0, -2, false }
-#define AT(t) { t, -1, false }
-#define P(t, b) { t, b, true }
-#define R(t, b) { t, b, false }
+#define END                                                                    \
+	{                                                                      \
+		0, -2, false                                                   \
+	}
+#define AT(t)                                                                  \
+	{                                                                      \
+		t, -1, false                                                   \
+	}
+#define P(t, b)                                                                \
+	{                                                                      \
+		t, b, true                                                     \
+	}
+#define R(t, b)                                                                \
+	{                                                                      \
+		t, b, false                                                    \
+	}
 
 typedef struct {
 	const char *name;
@@ -35,80 +47,122 @@ typedef struct {
 } Case;
 
 static const Case cases[] = {
-	{ "/buttons/chord/in-order",
-	  { P(100, QR), P(120, T5), P(140, CT), AT(3000), END },
-	  1, 1, 0 },
-	{ "/buttons/chord/reverse-order",
-	  { P(100, CT), P(120, T5), P(140, QR), AT(3000), END },
-	  1, 1, 0 },
-	{ "/buttons/chord/t5-first",
-	  { P(100, T5), P(120, QR), P(140, CT), AT(3000), END },
-	  1, 1, 0 },
-	{ "/buttons/chord/ct-qr-t5",
-	  { P(100, CT), P(120, QR), P(140, T5), AT(3000), END },
-	  1, 1, 0 },
-	{ "/buttons/chord/too-short",
-	  { P(100, QR), P(100, T5), P(100, CT), R(1500, CT), AT(5000), END },
-	  0, 1, 0 },
-	{ "/buttons/chord/exact-hold",
-	  /* all down (debounced) at 130; fires at 130 + 1500 */
-	  { P(100, QR), P(100, T5), P(100, CT), AT(1629), END },
-	  0, 1, 0 },
-	{ "/buttons/chord/exact-hold-reached",
-	  { P(100, QR), P(100, T5), P(100, CT), AT(1630), END },
-	  1, 1, 0 },
-	{ "/buttons/chord/held-does-not-retrigger",
-	  { P(100, QR), P(100, T5), P(100, CT), AT(3000), AT(10000),
-	    AT(60000), END },
-	  1, 1, 0 },
-	{ "/buttons/chord/partial-release-does-not-rearm",
-	  { P(100, QR), P(100, T5), P(100, CT), AT(3000), R(3100, CT),
-	    P(3500, CT), AT(8000), END },
-	  1, 1, 0 },
-	{ "/buttons/chord/full-release-rearms",
-	  { P(100, QR), P(100, T5), P(100, CT), AT(3000), R(3100, CT),
-	    R(3100, QR), R(3100, T5), P(4000, QR), P(4000, T5),
-	    P(4000, CT), AT(8000), END },
-	  2, 2, 0 },
-	{ "/buttons/chord/timer-reset-is-not-part",
-	  { P(100, QR), P(100, TR), P(100, CT), AT(5000), END },
-	  0, 1, 1 },
-	{ "/buttons/bounce/quizzer-reset",
-	  { P(100, QR), R(105, QR), P(110, QR), R(112, QR), P(118, QR),
-	    AT(1000), END },
-	  0, 1, 0 },
-	{ "/buttons/bounce/timer-reset",
-	  { P(100, TR), R(104, TR), P(109, TR), AT(1000), END },
-	  0, 0, 1 },
-	{ "/buttons/bounce/glitch-ignored",
-	  { P(100, TR), R(110, TR), AT(1000), END },
-	  0, 0, 0 },
-	{ "/buttons/bounce/release-bounce-not-a-press",
-	  { P(100, TR), AT(500), R(500, TR), P(505, TR), R(510, TR),
-	    AT(2000), END },
-	  0, 0, 1 },
-	{ "/buttons/bounce/timer-530",
-	  { P(100, QR), P(100, CT), P(100, T5), R(103, T5), P(106, T5),
-	    R(109, T5), P(112, T5), AT(3000), END },
-	  1, 1, 0 },
-	{ "/buttons/bounce/contest",
-	  { P(100, QR), P(100, T5), P(100, CT), R(101, CT), P(102, CT),
-	    AT(3000), END },
-	  1, 1, 0 },
-	{ "/buttons/bounce/chord-broken-by-bounce-is-not-released",
-	  /* CT glitches up for 10 ms: the chord is not broken */
-	  { P(100, QR), P(100, T5), P(100, CT), R(800, CT), P(810, CT),
-	    AT(1630), END },
-	  1, 1, 0 },
-	{ "/buttons/exit/quizzer-reset-presses",
-	  { P(100, QR), R(300, QR), P(500, QR), R(700, QR), AT(2000), END },
-	  0, 2, 0 },
-	{ "/buttons/exit/held-is-one-press",
-	  { P(100, TR), AT(10000), END },
-	  0, 0, 1 },
-	{ "/buttons/exit/repeat-edge-same-level",
-	  { P(100, TR), P(200, TR), P(300, TR), AT(1000), END },
-	  0, 0, 1 },
+	{"/buttons/chord/in-order",
+	 {P(100, QR), P(120, T5), P(140, CT), AT(3000), END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/chord/reverse-order",
+	 {P(100, CT), P(120, T5), P(140, QR), AT(3000), END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/chord/t5-first",
+	 {P(100, T5), P(120, QR), P(140, CT), AT(3000), END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/chord/ct-qr-t5",
+	 {P(100, CT), P(120, QR), P(140, T5), AT(3000), END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/chord/too-short",
+	 {P(100, QR), P(100, T5), P(100, CT), R(1500, CT), AT(5000), END},
+	 0,
+	 1,
+	 0},
+	{"/buttons/chord/exact-hold",
+	 /* all down (debounced) at 130; fires at 130 + 1500 */
+	 {P(100, QR), P(100, T5), P(100, CT), AT(1629), END},
+	 0,
+	 1,
+	 0},
+	{"/buttons/chord/exact-hold-reached",
+	 {P(100, QR), P(100, T5), P(100, CT), AT(1630), END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/chord/held-does-not-retrigger",
+	 {P(100, QR), P(100, T5), P(100, CT), AT(3000), AT(10000), AT(60000),
+	  END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/chord/partial-release-does-not-rearm",
+	 {P(100, QR), P(100, T5), P(100, CT), AT(3000), R(3100, CT),
+	  P(3500, CT), AT(8000), END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/chord/full-release-rearms",
+	 {P(100, QR), P(100, T5), P(100, CT), AT(3000), R(3100, CT),
+	  R(3100, QR), R(3100, T5), P(4000, QR), P(4000, T5), P(4000, CT),
+	  AT(8000), END},
+	 2,
+	 2,
+	 0},
+	{"/buttons/chord/timer-reset-is-not-part",
+	 {P(100, QR), P(100, TR), P(100, CT), AT(5000), END},
+	 0,
+	 1,
+	 1},
+	{"/buttons/bounce/quizzer-reset",
+	 {P(100, QR), R(105, QR), P(110, QR), R(112, QR), P(118, QR), AT(1000),
+	  END},
+	 0,
+	 1,
+	 0},
+	{"/buttons/bounce/timer-reset",
+	 {P(100, TR), R(104, TR), P(109, TR), AT(1000), END},
+	 0,
+	 0,
+	 1},
+	{"/buttons/bounce/glitch-ignored",
+	 {P(100, TR), R(110, TR), AT(1000), END},
+	 0,
+	 0,
+	 0},
+	{"/buttons/bounce/release-bounce-not-a-press",
+	 {P(100, TR), AT(500), R(500, TR), P(505, TR), R(510, TR), AT(2000),
+	  END},
+	 0,
+	 0,
+	 1},
+	{"/buttons/bounce/timer-530",
+	 {P(100, QR), P(100, CT), P(100, T5), R(103, T5), P(106, T5),
+	  R(109, T5), P(112, T5), AT(3000), END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/bounce/contest",
+	 {P(100, QR), P(100, T5), P(100, CT), R(101, CT), P(102, CT), AT(3000),
+	  END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/bounce/chord-broken-by-bounce-is-not-released",
+	 /* CT glitches up for 10 ms: the chord is not broken */
+	 {P(100, QR), P(100, T5), P(100, CT), R(800, CT), P(810, CT), AT(1630),
+	  END},
+	 1,
+	 1,
+	 0},
+	{"/buttons/exit/quizzer-reset-presses",
+	 {P(100, QR), R(300, QR), P(500, QR), R(700, QR), AT(2000), END},
+	 0,
+	 2,
+	 0},
+	{"/buttons/exit/held-is-one-press",
+	 {P(100, TR), AT(10000), END},
+	 0,
+	 0,
+	 1},
+	{"/buttons/exit/repeat-edge-same-level",
+	 {P(100, TR), P(200, TR), P(300, TR), AT(1000), END},
+	 0,
+	 0,
+	 1},
 };
 
 static void run_case(const Case *c, unsigned int *chords, unsigned int *qr,
@@ -119,7 +173,7 @@ static void run_case(const Case *c, unsigned int *chords, unsigned int *qr,
 	rb_buttons_init(&b);
 	*chords = *qr = *tr = 0;
 	for (const Step *s = c->steps; s->b != -2; s++) {
-		RbGestures g = { 0 };
+		RbGestures g = {0};
 
 		/* Ticks the way the daemon does: at every deadline before the
 		 * next step. */
@@ -159,10 +213,14 @@ START_TEST(test_case)
 	run_case(c, &chords, &qr, &tr);
 	ck_assert_msg(chords == c->chords, "%s: %u chords, expected %u",
 		      c->name, chords, c->chords);
-	ck_assert_msg(qr == c->exit_qr, "%s: %u QUIZZER_RESET presses, "
-		      "expected %u", c->name, qr, c->exit_qr);
-	ck_assert_msg(tr == c->exit_tr, "%s: %u TIMER_RESET presses, "
-		      "expected %u", c->name, tr, c->exit_tr);
+	ck_assert_msg(qr == c->exit_qr,
+		      "%s: %u QUIZZER_RESET presses, "
+		      "expected %u",
+		      c->name, qr, c->exit_qr);
+	ck_assert_msg(tr == c->exit_tr,
+		      "%s: %u TIMER_RESET presses, "
+		      "expected %u",
+		      c->name, tr, c->exit_tr);
 }
 END_TEST
 
@@ -170,7 +228,7 @@ END_TEST
 START_TEST(test_no_ticks)
 {
 	RbButtons b;
-	RbGestures g = { 0 };
+	RbGestures g = {0};
 
 	rb_buttons_init(&b);
 	rb_buttons_edge(&b, QR, true, 100, &g);
@@ -189,7 +247,7 @@ END_TEST
 START_TEST(test_bad_button)
 {
 	RbButtons b, before;
-	RbGestures g = { 0 };
+	RbGestures g = {0};
 
 	rb_buttons_init(&b);
 	before = b;

@@ -14,7 +14,7 @@ typedef struct {
 	RbPolicy *p;
 	RbEffects *fx;
 	RbTime now;
-	int64_t wall0;		/* wall clock at now == 0 */
+	int64_t wall0; /* wall clock at now == 0 */
 	RbState last_persisted;
 	bool persisted;
 } Box;
@@ -45,8 +45,7 @@ static void box_clear(Box *b)
 	g_array_set_size(b->fx, 0);
 }
 
-static void box_start_with(Box *b, const RbState *st, RbTime now,
-			   int64_t wall)
+static void box_start_with(Box *b, const RbState *st, RbTime now, int64_t wall)
 {
 	if (!b->fx)
 		b->fx = rb_effects_new();
@@ -150,8 +149,7 @@ static const RbEffect *last(const Box *b, RbEffectKind kind)
 	return NULL;
 }
 
-static bool has_peer_effect(const Box *b, RbEffectKind kind,
-			    const RbPeer *peer)
+static bool has_peer_effect(const Box *b, RbEffectKind kind, const RbPeer *peer)
 {
 	for (guint i = 0; i < b->fx->len; i++) {
 		const RbEffect *e = &g_array_index(b->fx, RbEffect, i);
@@ -244,47 +242,47 @@ typedef struct {
 	const char *name;
 	bool paired, bonded, encrypted;
 	RbKeyType key;
-	int who;	/* 0 owner, 1 other bonded peer, 2 downgraded ex-owner */
+	int who; /* 0 owner, 1 other bonded peer, 2 downgraded ex-owner */
 	bool allow_legacy;
 	RbWriteVerdict want;
 } WriteCase;
 
 static const WriteCase write_cases[] = {
-	{ "/policy/write/owner-ok", true, true, true, RB_KEY_AUTH_P256, 0,
-	  false, RB_WRITE_OK },
-	{ "/policy/write/not-paired", false, false, false, RB_KEY_UNKNOWN, 1,
-	  false, RB_WRITE_REJECT_NOT_PAIRED },
-	{ "/policy/write/paired-not-bonded", true, false, true,
-	  RB_KEY_AUTH_P256, 0, false, RB_WRITE_REJECT_NOT_PAIRED },
-	{ "/policy/write/bonded-not-paired", false, true, true,
-	  RB_KEY_AUTH_P256, 0, false, RB_WRITE_REJECT_NOT_PAIRED },
-	{ "/policy/write/not-encrypted", true, true, false, RB_KEY_AUTH_P256,
-	  0, false, RB_WRITE_REJECT_NOT_ENCRYPTED },
-	{ "/policy/write/unauth-p256", true, true, true, RB_KEY_UNAUTH_P256,
-	  0, false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
-	{ "/policy/write/unauth-legacy", true, true, true,
-	  RB_KEY_UNAUTH_LEGACY, 0, true, RB_WRITE_REJECT_NOT_AUTHENTICATED },
-	{ "/policy/write/debug-key", true, true, true, RB_KEY_DEBUG_P256, 0,
-	  false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
-	{ "/policy/write/unknown-key", true, true, true, RB_KEY_UNKNOWN, 0,
-	  false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
-	{ "/policy/write/auth-legacy-refused", true, true, true,
-	  RB_KEY_AUTH_LEGACY, 0, false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
-	{ "/policy/write/auth-legacy-allowed", true, true, true,
-	  RB_KEY_AUTH_LEGACY, 0, true, RB_WRITE_OK },
-	{ "/policy/write/not-owner", true, true, true, RB_KEY_AUTH_P256, 1,
-	  false, RB_WRITE_REJECT_NOT_AUTHORIZED },
-	{ "/policy/write/downgraded", true, true, true, RB_KEY_AUTH_P256, 2,
-	  false, RB_WRITE_REJECT_NOT_AUTHORIZED },
+	{"/policy/write/owner-ok", true, true, true, RB_KEY_AUTH_P256, 0, false,
+	 RB_WRITE_OK},
+	{"/policy/write/not-paired", false, false, false, RB_KEY_UNKNOWN, 1,
+	 false, RB_WRITE_REJECT_NOT_PAIRED},
+	{"/policy/write/paired-not-bonded", true, false, true, RB_KEY_AUTH_P256,
+	 0, false, RB_WRITE_REJECT_NOT_PAIRED},
+	{"/policy/write/bonded-not-paired", false, true, true, RB_KEY_AUTH_P256,
+	 0, false, RB_WRITE_REJECT_NOT_PAIRED},
+	{"/policy/write/not-encrypted", true, true, false, RB_KEY_AUTH_P256, 0,
+	 false, RB_WRITE_REJECT_NOT_ENCRYPTED},
+	{"/policy/write/unauth-p256", true, true, true, RB_KEY_UNAUTH_P256, 0,
+	 false, RB_WRITE_REJECT_NOT_AUTHENTICATED},
+	{"/policy/write/unauth-legacy", true, true, true, RB_KEY_UNAUTH_LEGACY,
+	 0, true, RB_WRITE_REJECT_NOT_AUTHENTICATED},
+	{"/policy/write/debug-key", true, true, true, RB_KEY_DEBUG_P256, 0,
+	 false, RB_WRITE_REJECT_NOT_AUTHENTICATED},
+	{"/policy/write/unknown-key", true, true, true, RB_KEY_UNKNOWN, 0,
+	 false, RB_WRITE_REJECT_NOT_AUTHENTICATED},
+	{"/policy/write/auth-legacy-refused", true, true, true,
+	 RB_KEY_AUTH_LEGACY, 0, false, RB_WRITE_REJECT_NOT_AUTHENTICATED},
+	{"/policy/write/auth-legacy-allowed", true, true, true,
+	 RB_KEY_AUTH_LEGACY, 0, true, RB_WRITE_OK},
+	{"/policy/write/not-owner", true, true, true, RB_KEY_AUTH_P256, 1,
+	 false, RB_WRITE_REJECT_NOT_AUTHORIZED},
+	{"/policy/write/downgraded", true, true, true, RB_KEY_AUTH_P256, 2,
+	 false, RB_WRITE_REJECT_NOT_AUTHORIZED},
 	/* order: the first failing check wins */
-	{ "/policy/write/order/paired-before-encrypted", false, true, false,
-	  RB_KEY_UNKNOWN, 1, false, RB_WRITE_REJECT_NOT_PAIRED },
-	{ "/policy/write/order/encrypted-before-key", true, true, false,
-	  RB_KEY_UNAUTH_P256, 1, false, RB_WRITE_REJECT_NOT_ENCRYPTED },
-	{ "/policy/write/order/key-before-owner", true, true, true,
-	  RB_KEY_UNAUTH_P256, 1, false, RB_WRITE_REJECT_NOT_AUTHENTICATED },
-	{ "/policy/write/order/encrypted-before-owner", true, true, false,
-	  RB_KEY_AUTH_P256, 2, false, RB_WRITE_REJECT_NOT_ENCRYPTED },
+	{"/policy/write/order/paired-before-encrypted", false, true, false,
+	 RB_KEY_UNKNOWN, 1, false, RB_WRITE_REJECT_NOT_PAIRED},
+	{"/policy/write/order/encrypted-before-key", true, true, false,
+	 RB_KEY_UNAUTH_P256, 1, false, RB_WRITE_REJECT_NOT_ENCRYPTED},
+	{"/policy/write/order/key-before-owner", true, true, true,
+	 RB_KEY_UNAUTH_P256, 1, false, RB_WRITE_REJECT_NOT_AUTHENTICATED},
+	{"/policy/write/order/encrypted-before-owner", true, true, false,
+	 RB_KEY_AUTH_P256, 2, false, RB_WRITE_REJECT_NOT_ENCRYPTED},
 };
 
 START_TEST(test_write)
@@ -324,8 +322,10 @@ START_TEST(test_write)
 	if (c->want == RB_WRITE_OK) {
 		ck_assert(!e || !e->access.write_rejected);
 	} else {
-		ck_assert_msg(e && e->access.write_rejected, "%s: no rejection "
-			      "notified", c->name);
+		ck_assert_msg(e && e->access.write_rejected,
+			      "%s: no rejection "
+			      "notified",
+			      c->name);
 		ck_assert_int_eq(e->access.reason, c->want);
 	}
 	box_free(&b);
@@ -420,14 +420,14 @@ END_TEST
 
 typedef struct {
 	const char *name;
-	int how;	/* 0 QR, 1 TR, 2 timeout, 3 success */
+	int how; /* 0 QR, 1 TR, 2 timeout, 3 success */
 } ExitCase;
 
 static const ExitCase exit_cases[] = {
-	{ "/policy/pairing/exit/quizzer-reset", 0 },
-	{ "/policy/pairing/exit/timer-reset", 1 },
-	{ "/policy/pairing/exit/timeout", 2 },
-	{ "/policy/pairing/exit/success", 3 },
+	{"/policy/pairing/exit/quizzer-reset", 0},
+	{"/policy/pairing/exit/timer-reset", 1},
+	{"/policy/pairing/exit/timeout", 2},
+	{"/policy/pairing/exit/success", 3},
 };
 
 START_TEST(test_exit)
@@ -472,7 +472,7 @@ END_TEST
 START_TEST(test_timeout_configured)
 {
 	Box b;
-	RbConfigUpdate u = { 0 };
+	RbConfigUpdate u = {0};
 	RbSetting bad;
 
 	box_init(&b);
@@ -597,16 +597,16 @@ END_TEST
 
 typedef struct {
 	const char *name;
-	int how;	/* 0 wrong PIN, 1 disconnect, 2 timeout, 3 exit button,
+	int how; /* 0 wrong PIN, 1 disconnect, 2 timeout, 3 exit button,
 			   4 unauthenticated key */
 } FailCase;
 
 static const FailCase fail_cases[] = {
-	{ "/policy/pin/failure/wrong-pin", 0 },
-	{ "/policy/pin/failure/disconnect", 1 },
-	{ "/policy/pin/failure/timeout", 2 },
-	{ "/policy/pin/failure/exit-button", 3 },
-	{ "/policy/pin/failure/unauthenticated-key", 4 },
+	{"/policy/pin/failure/wrong-pin", 0},
+	{"/policy/pin/failure/disconnect", 1},
+	{"/policy/pin/failure/timeout", 2},
+	{"/policy/pin/failure/exit-button", 3},
+	{"/policy/pin/failure/unauthenticated-key", 4},
 };
 
 START_TEST(test_pin_failure_kinds)
@@ -717,7 +717,7 @@ START_TEST(test_lockout_clock_back)
 	rb_state_init(&st);
 	st.lockout_active = true;
 	st.pin_failures = 3;
-	st.lockout_start_wall_ms = WALL0 + 1000000;	/* in the future */
+	st.lockout_start_wall_ms = WALL0 + 1000000; /* in the future */
 	st.lockout_ms = 300000;
 	box_start_with(&b, &st, 10, WALL0);
 	ck_assert(rb_policy_locked_out(b.p, b.now));
@@ -1035,15 +1035,15 @@ START_TEST(test_stale_reset_by_encryption)
 	pair(&b, &PHONE_A);
 	disconnect(&b, &PHONE_A, false);
 	connect(&b, &PHONE_A, true);
-	disconnect(&b, &PHONE_A, false);	/* strike 1 */
+	disconnect(&b, &PHONE_A, false); /* strike 1 */
 	connect(&b, &PHONE_A, true);
 	rb_policy_encrypted(b.p, &PHONE_A, b.now, b.fx);
-	disconnect(&b, &PHONE_A, false);	/* encrypted: reset */
+	disconnect(&b, &PHONE_A, false); /* encrypted: reset */
 	connect(&b, &PHONE_A, true);
-	disconnect(&b, &PHONE_A, false);	/* strike 1 again */
+	disconnect(&b, &PHONE_A, false); /* strike 1 again */
 	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
 	connect(&b, &PHONE_A, true);
-	disconnect(&b, &PHONE_A, false);	/* strike 2 */
+	disconnect(&b, &PHONE_A, false); /* strike 2 */
 	ck_assert_int_eq(rb_policy_state(b.p)->stale,
 			 RB_STALE_BOX_HAS_STALE_BOND);
 	/* pairing again clears it */
@@ -1098,7 +1098,7 @@ END_TEST
 START_TEST(test_config_set)
 {
 	Box b;
-	RbConfigUpdate u = { 0 };
+	RbConfigUpdate u = {0};
 	RbSetting bad;
 	unsigned int persists;
 
@@ -1106,7 +1106,7 @@ START_TEST(test_config_set)
 	u.has[RB_SETTING_PIN_FAILURE_LIMIT] = true;
 	u.value[RB_SETTING_PIN_FAILURE_LIMIT] = 5;
 	u.has[RB_SETTING_PIN_LOCKOUT_MS] = true;
-	u.value[RB_SETTING_PIN_LOCKOUT_MS] = 1;	/* out of range */
+	u.value[RB_SETTING_PIN_LOCKOUT_MS] = 1; /* out of range */
 	box_clear(&b);
 	ck_assert(!rb_policy_set_config(b.p, &u, &bad, b.now, b.fx));
 	ck_assert_int_eq(bad, RB_SETTING_PIN_LOCKOUT_MS);
@@ -1120,7 +1120,8 @@ START_TEST(test_config_set)
 	persists = count(&b, RB_EFFECT_PERSIST);
 	ck_assert_uint_eq(persists, 1);
 	ck_assert(b.last_persisted.overrides.has[RB_SETTING_PIN_FAILURE_LIMIT]);
-	ck_assert(!b.last_persisted.overrides.has[RB_SETTING_STALE_BOND_STRIKES]);
+	ck_assert(
+		!b.last_persisted.overrides.has[RB_SETTING_STALE_BOND_STRIKES]);
 	ck_assert_uint_eq(
 		rb_policy_config(b.p)->value[RB_SETTING_PIN_FAILURE_LIMIT], 5);
 
@@ -1155,8 +1156,7 @@ static Suite *suite(void)
 	TCase *tc;
 
 	tc = tcase_create("/policy/write");
-	tcase_add_loop_test(tc, test_write, 0,
-			    (int)G_N_ELEMENTS(write_cases));
+	tcase_add_loop_test(tc, test_write, 0, (int)G_N_ELEMENTS(write_cases));
 	tcase_add_test(tc, test_att_codes);
 	tcase_add_test(tc, test_write_no_owner);
 	suite_add_tcase(s, tc);

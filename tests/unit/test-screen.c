@@ -16,28 +16,51 @@ typedef struct {
 #define NAME "Reaction_DDEEFF"
 
 static const Case cases[] = {
-	{ "/screen/text/idle", { RB_SCREEN_IDLE, NAME, 0, 0, 0, 0 }, 20, 4,
-	  { NAME } },
-	{ "/screen/text/pairing", { RB_SCREEN_PAIRING, NAME, 58, 0, 0, 0 },
-	  20, 4, { NAME, "Pairing 58 s", "Pair from your phone" } },
-	{ "/screen/text/pin-leading-zeros",
-	  { RB_SCREEN_PIN, NAME, 9, 4321, 0, 0 }, 20, 4,
-	  { NAME, "PIN 004321", "9 s left" } },
-	{ "/screen/text/lockout", { RB_SCREEN_LOCKOUT, NAME, 299, 0, 0, 0 },
-	  20, 4, { NAME, "Locked 4:59", "Too many wrong PINs" } },
-	{ "/screen/text/stale", { RB_SCREEN_STALE_BOND, NAME, 0, 0, 0, 1 },
-	  22, 4, { NAME, "Forget box on phone", "Hold chord, pair again" } },
-	{ "/screen/text/paired", { RB_SCREEN_PAIRED_OK, NAME, 0, 0, 0, 0 },
-	  16, 2, { NAME, "Paired OK" } },
-	{ "/screen/text/failed",
-	  { RB_SCREEN_PAIRING_FAILED, NAME, 0, 0, 2, 0 }, 16, 4,
-	  { NAME, "Wrong PIN", "2 tries left" } },
-	{ "/screen/text/clipped-rows",
-	  { RB_SCREEN_PIN, NAME, 9, 123456, 0, 0 }, 16, 2,
-	  { NAME, "PIN 123456" } },
-	{ "/screen/text/clipped-cols",
-	  { RB_SCREEN_LOCKOUT, NAME, 60, 0, 0, 0 }, 8, 3,
-	  { "Reaction", "Locked 1", "Too many" } },
+	{"/screen/text/idle",
+	 {RB_SCREEN_IDLE, NAME, 0, 0, 0, 0},
+	 20,
+	 4,
+	 {NAME}},
+	{"/screen/text/pairing",
+	 {RB_SCREEN_PAIRING, NAME, 58, 0, 0, 0},
+	 20,
+	 4,
+	 {NAME, "Pairing 58 s", "Pair from your phone"}},
+	{"/screen/text/pin-leading-zeros",
+	 {RB_SCREEN_PIN, NAME, 9, 4321, 0, 0},
+	 20,
+	 4,
+	 {NAME, "PIN 004321", "9 s left"}},
+	{"/screen/text/lockout",
+	 {RB_SCREEN_LOCKOUT, NAME, 299, 0, 0, 0},
+	 20,
+	 4,
+	 {NAME, "Locked 4:59", "Too many wrong PINs"}},
+	{"/screen/text/stale",
+	 {RB_SCREEN_STALE_BOND, NAME, 0, 0, 0, 1},
+	 22,
+	 4,
+	 {NAME, "Forget box on phone", "Hold chord, pair again"}},
+	{"/screen/text/paired",
+	 {RB_SCREEN_PAIRED_OK, NAME, 0, 0, 0, 0},
+	 16,
+	 2,
+	 {NAME, "Paired OK"}},
+	{"/screen/text/failed",
+	 {RB_SCREEN_PAIRING_FAILED, NAME, 0, 0, 2, 0},
+	 16,
+	 4,
+	 {NAME, "Wrong PIN", "2 tries left"}},
+	{"/screen/text/clipped-rows",
+	 {RB_SCREEN_PIN, NAME, 9, 123456, 0, 0},
+	 16,
+	 2,
+	 {NAME, "PIN 123456"}},
+	{"/screen/text/clipped-cols",
+	 {RB_SCREEN_LOCKOUT, NAME, 60, 0, 0, 0},
+	 8,
+	 3,
+	 {"Reaction", "Locked 1", "Too many"}},
 };
 
 START_TEST(test_text)
@@ -60,7 +83,7 @@ END_TEST
 
 START_TEST(test_equal)
 {
-	RbScreen a = { RB_SCREEN_PIN, NAME, 9, 1, 0, 0 };
+	RbScreen a = {RB_SCREEN_PIN, NAME, 9, 1, 0, 0};
 	RbScreen b = a;
 
 	ck_assert(rb_screen_equal(&a, &b));
@@ -82,8 +105,8 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_loop_test(tc, test_text, 0, (int)(sizeof(cases) /
-						    sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_text, 0,
+			    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_equal);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
