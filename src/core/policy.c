@@ -854,6 +854,13 @@ bool rb_policy_set_config(RbPolicy *p, const RbConfigUpdate *update,
 	return true;
 }
 
+void rb_policy_set_name(RbPolicy *p, const char *name, RbTime now,
+			RbEffects *fx)
+{
+	g_strlcpy(p->name, name, sizeof(p->name));
+	commit(p, now, fx);
+}
+
 /* Accessors */
 
 const RbPolicyConfig *rb_policy_config(const RbPolicy *p)

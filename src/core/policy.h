@@ -146,6 +146,10 @@ RbWriteVerdict rb_policy_write(RbPolicy *p, const RbLinkFacts *facts,
 bool rb_policy_set_config(RbPolicy *p, const RbConfigUpdate *update,
 			  RbSetting *bad, RbTime now, RbEffects *fx);
 
+/* The advertised name changed (the adapter became known). */
+void rb_policy_set_name(RbPolicy *p, const char *name, RbTime now,
+			RbEffects *fx);
+
 /* Accessors for the glue and the tests. */
 const RbPolicyConfig *rb_policy_config(const RbPolicy *p);
 RbAccess rb_policy_access(const RbPolicy *p, RbTime now);
