@@ -8,6 +8,7 @@
 #   stack_start N        btvirt -L -lN + bluetoothd; wait until N adapters are
 #                        powered; export RB_* names and addresses
 #   stack_stop           stop bluetoothd and btvirt (controllers disappear)
+#                        and btmon (if RBVM_BTMON=1 started it)
 #   stack_reset [N]      stop, wipe /var/lib/bluetooth, start again
 #
 # On failure the functions return 1 with a message in STACK_ERROR.
@@ -17,6 +18,7 @@ STACK_RUN=/run/rbvm
 STACK_ERROR=
 
 _stack_out() { echo "${RB_VM_OUT:-${OUT:?}}"; }
+_stack_log() { echo "stack: [$(cut -d' ' -f1 /proc/uptime)s] $*" >>"$(_stack_out)/vm.log"; }
 
 # _stack_wait TENTHS CMD...: poll CMD every 0.1 s until it succeeds.
 _stack_wait() {
@@ -53,6 +55,7 @@ stack_start_bus() {
 		STACK_ERROR="dbus-daemon --system did not start (see dbus.log)"
 		return 1
 	fi
+	_stack_log "dbus-daemon up"
 }
 
 _stack_adapters_powered() {
@@ -87,6 +90,11 @@ stack_start() {
 	local n=${1:-2} out i
 	out=$(_stack_out)
 	mkdir -p "$STACK_RUN"
+	if [ "${RBVM_BTMON:-0}" = 1 ] && ! _stack_alive btmon; then
+		btmon -T -w "$out/btmon.snoop" >/dev/null 2>&1 &
+		echo $! >"$STACK_RUN/btmon.pid"
+		sleep 0.3
+	fi
 	btvirt -L "-l$n" >>"$out/btvirt.log" 2>&1 &
 	echo $! >"$STACK_RUN/btvirt.pid"
 	for ((i = 0; i < n; i++)); do
@@ -95,12 +103,14 @@ stack_start() {
 			return 1
 		fi
 	done
+	_stack_log "btvirt: $n controllers up"
 	/usr/libexec/bluetooth/bluetoothd -n -d >>"$out/bluetoothd.log" 2>&1 &
 	echo $! >"$STACK_RUN/bluetoothd.pid"
 	if ! _stack_wait 200 _stack_adapters_powered "$n"; then
 		STACK_ERROR="bluetoothd did not power $n adapters within 20 s (see bluetoothd.log)"
 		return 1
 	fi
+	_stack_log "bluetoothd: $n adapters powered"
 	if ! _stack_export "$n"; then
 		STACK_ERROR="cannot read the adapter addresses from bluetoothd"
 		return 1
@@ -109,13 +119,16 @@ stack_start() {
 
 stack_stop() {
 	_stack_kill bluetoothd
+	_stack_log "bluetoothd stopped"
 	_stack_kill btvirt
+	[ "${1:-}" = --keep-btmon ] || _stack_kill btmon
 	_stack_wait 50 eval '! test -e /sys/class/bluetooth/hci0' || true
+	_stack_log "stopped"
 }
 
 stack_reset() {
 	local n=${1:-${RB_VM_CONTROLLERS:-2}}
-	stack_stop
+	stack_stop --keep-btmon
 	rm -rf /var/lib/bluetooth/*
 	stack_start "$n"
 }
