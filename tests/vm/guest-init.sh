@@ -70,6 +70,10 @@ chmod 1777 /host/tmp /host/var/tmp 2>/dev/null
 mount -t proc proc /host/proc || die "proc in the chroot"
 mount -t sysfs sysfs /host/sys || die "sysfs in the chroot"
 mount -t devtmpfs devtmpfs /host/dev || die "devtmpfs in the chroot"
+ln -s /proc/self/fd /host/dev/fd
+ln -s /proc/self/fd/0 /host/dev/stdin
+ln -s /proc/self/fd/1 /host/dev/stdout
+ln -s /proc/self/fd/2 /host/dev/stderr
 mkdir -p /host/dev/shm
 mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm
 mkdir -p /host/dev/pts

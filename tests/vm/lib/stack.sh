@@ -58,29 +58,45 @@ stack_start_bus() {
 	_stack_log "dbus-daemon up"
 }
 
-_stack_adapters_powered() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		[ "$(busctl get-property org.bluez "/org/bluez/hci$i" \
-			org.bluez.Adapter1 Powered 2>/dev/null)" = "b true" ] || return 1
-	done
+# _stack_adapters: one line "hciN ADDRESS POWERED" per adapter, from a single
+# GetManagedObjects call (each D-Bus client start costs ~0.2 s under TCG).
+_stack_adapters() {
+	dbus-send --system --print-reply --dest=org.bluez / \
+		org.freedesktop.DBus.ObjectManager.GetManagedObjects 2>/dev/null |
+		awk '
+		/^ *object path "/ {
+			p = $3; gsub(/"/, "", p)
+			hci = (p ~ /^\/org\/bluez\/hci[0-9]+$/) ? substr(p, 12) : ""
+			key = ""; next
+		}
+		hci != "" && /^ *string "(Address|Powered)"$/ { key = $2; gsub(/"/, "", key); next }
+		hci != "" && key != "" && /^ *variant / {
+			v = $NF; gsub(/"/, "", v); val[hci, key] = v; seen[hci] = 1; key = ""
+		}
+		END { for (h in seen) print h, val[h, "Address"], val[h, "Powered"] }' |
+		sort -V
+}
+
+_stack_adapters_powered() { # N
+	local n
+	n=$(_stack_adapters | awk '$3 == "true"' | wc -l)
+	[ "$n" -ge "$1" ]
 }
 
 _stack_export() {
-	local i addr role
+	local i=0 hci addr powered role
 	local -a roles=(BOX PHONE PHONE2 PHONE3 PHONE4)
 	export RB_VM_CONTROLLERS=$1
-	for ((i = 0; i < $1; i++)); do
-		addr=$(busctl get-property org.bluez "/org/bluez/hci$i" \
-			org.bluez.Adapter1 Address) || return 1
-		addr=${addr#s \"}
-		addr=${addr%\"}
-		export "RB_HCI${i}=hci$i" "RB_HCI${i}_ADDR=$addr"
+	while read -r hci addr powered; do
+		[ "$hci" = "hci$i" ] || return 1
+		export "RB_HCI${i}=$hci" "RB_HCI${i}_ADDR=$addr"
 		role=${roles[$i]:-}
 		if [ -n "$role" ]; then
-			export "RB_${role}_HCI=hci$i" "RB_${role}_ADDR=$addr"
+			export "RB_${role}_HCI=$hci" "RB_${role}_ADDR=$addr"
 		fi
-	done
+		i=$((i + 1))
+	done < <(_stack_adapters)
+	[ "$i" -eq "$1" ] || return 1
 	# Also for processes that do not inherit this environment.
 	env | grep -E '^RB_(VM_CONTROLLERS|HCI[0-9]|BOX_|PHONE[0-9]*_)' |
 		sed 's/^/export /' >"$STACK_RUN/env"
@@ -106,7 +122,7 @@ stack_start() {
 	_stack_log "btvirt: $n controllers up"
 	/usr/libexec/bluetooth/bluetoothd -n -d >>"$out/bluetoothd.log" 2>&1 &
 	echo $! >"$STACK_RUN/bluetoothd.pid"
-	if ! _stack_wait 200 _stack_adapters_powered "$n"; then
+	if ! _stack_wait 100 _stack_adapters_powered "$n"; then
 		STACK_ERROR="bluetoothd did not power $n adapters within 20 s (see bluetoothd.log)"
 		return 1
 	fi

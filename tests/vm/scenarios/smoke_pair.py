@@ -13,10 +13,16 @@ Usage: smoke_pair.py BOX_HCI PHONE_HCI [PHONE_HCI...]
 import sys
 import time
 
-import dbus
-import dbus.service
-from dbus.mainloop.glib import DBusGMainLoop
-from gi.repository import GLib
+try:
+    import dbus
+    import dbus.service
+    from dbus.mainloop.glib import DBusGMainLoop
+except ImportError as e:
+    raise SystemExit(f"FAIL: {e}: install the Debian package 'python3-dbus'")
+try:
+    from gi.repository import GLib
+except ImportError as e:
+    raise SystemExit(f"FAIL: {e}: install the Debian package 'python3-gi'")
 
 BLUEZ = "org.bluez"
 ADAPTER = "org.bluez.Adapter1"
@@ -296,7 +302,8 @@ def main():
         if box_side not in box_agent.passkeys:
             raise SystemExit(f"FAIL: the box agent never displayed a passkey for {box_side}")
         log(f"{name}: paired and bonded on both sides (passkey {box_agent.passkeys[box_side]:06d})")
-        dev.Disconnect(dbus_interface=DEVICE)
+        dev.Disconnect(dbus_interface=DEVICE, reply_handler=lambda: None,
+                       error_handler=lambda e: None)
 
     log("PASS")
 
