@@ -50,7 +50,8 @@ bool rb_buttons_gpio_parse_line(const char *spec, unsigned int *offset,
 
 	if (!spec || !*spec)
 		return false;
-	if (g_ascii_isdigit(spec[0])) {
+	/* Anything that starts like a number must be one. */
+	if (g_ascii_isdigit(spec[0]) || spec[0] == '-' || spec[0] == '+') {
 		if (!g_ascii_string_to_unsigned(spec, 10, 0, 1023, &v, NULL))
 			return false;
 		*offset = (unsigned int)v;
