@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#define G_LOG_DOMAIN "rb-bluez"
+
+#include <string.h>
+
+#include "bluez/bluez.h"
+#include "bluez/dbus-util.h"
+#include "core/error.h"
+#include "gatt-uuids.h"
+
+#define ADAPTER_IFACE "org.bluez.Adapter1"
+#define DEVICE_IFACE "org.bluez.Device1"
+
+typedef struct {
+	RbBluezAdapter pub;
+	char *path;
+	char *alias;
+} AdapterEntry;
+
+typedef struct {
+	RbBluezDevice pub;
+	char *path;
+	char *adapter_path;
+} DeviceEntry;
+
+typedef struct {
+	guint id;
+	void (*fn)(void *data);
+	void *data;
+} VanishListener;
+
+struct _RbBluez {
+	GDBusConnection *conn;
+	RbBluezCallbacks cb;
+	void *user_data;
+	guint watch_id;
+	char *owner;
+	GCancellable *cancel; /* the pending ObjectManager load */
+	GDBusObjectManager *manager;
+	GHashTable *adapters; /* path -> AdapterEntry */
+	GHashTable *devices; /* path -> DeviceEntry */
+	GArray *listeners; /* VanishListener */
+	guint next_listener;
+};
+
+static void adapter_entry_free(gpointer p)
+{
+	AdapterEntry *e = p;
+
+	g_free(e->path);
+	g_free(e->alias);
+	g_free(e);
+}
+
+static void device_entry_free(gpointer p)
+{
+	DeviceEntry *e = p;
+
+	g_free(e->path);
+	g_free(e->adapter_path);
+	g_free(e);
+}
+
+static bool prop_bool(GDBusProxy *proxy, const char *name)
+{
+	g_autoptr(GVariant) v = g_dbus_proxy_get_cached_property(proxy, name);
+
+	return v && g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN) &&
+	       g_variant_get_boolean(v);
+}
+
+/* A string or object path property, "" when absent or of another type. */
+static char *prop_string(GDBusProxy *proxy, const char *name)
+{
+	g_autoptr(GVariant) v = g_dbus_proxy_get_cached_property(proxy, name);
+
+	if (v && (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
+		  g_variant_is_of_type(v, G_VARIANT_TYPE_OBJECT_PATH)))
+		return g_variant_dup_string(v, NULL);
+	return g_strdup("");
+}
+
+static bool address_valid(const char *a)
+{
+	if (strlen(a) != RB_ADDR_STRLEN - 1)
+		return false;
+	for (int i = 0; i < RB_ADDR_STRLEN - 1; i++) {
+		if (i % 3 == 2 ? a[i] != ':' : !g_ascii_isxdigit(a[i]))
+			return false;
+	}
+	return true;
+}
+
+static void prop_address(GDBusProxy *proxy, char out[RB_ADDR_STRLEN])
+{
+	g_autofree char *s = prop_string(proxy, "Address");
+
+	if (address_valid(s)) {
+		for (int i = 0; i < RB_ADDR_STRLEN; i++)
+			out[i] = g_ascii_toupper(s[i]);
+	} else {
+		out[0] = '\0';
+		if (*s)
+			g_warning("%s: invalid Address \"%s\"",
+				  g_dbus_proxy_get_object_path(proxy), s);
+	}
+}
+
+static unsigned int adapter_fill(AdapterEntry *e, GDBusProxy *proxy)
+{
+	RbBluezAdapter old = e->pub;
+	g_autofree char *old_alias = g_steal_pointer(&e->alias);
+	unsigned int changed = 0;
+
+	prop_address(proxy, e->pub.address);
+	e->alias = prop_string(proxy, "Alias");
+	e->pub.alias = e->alias;
+	e->pub.powered = prop_bool(proxy, "Powered");
+	e->pub.pairable = prop_bool(proxy, "Pairable");
+	e->pub.discoverable = prop_bool(proxy, "Discoverable");
+	e->pub.path = e->path;
+
+	if (strcmp(old.address, e->pub.address))
+		changed |= RB_BLUEZ_ADAPTER_CHANGED_ADDRESS;
+	if (g_strcmp0(old_alias, e->alias))
+		changed |= RB_BLUEZ_ADAPTER_CHANGED_ALIAS;
+	if (old.powered != e->pub.powered)
+		changed |= RB_BLUEZ_ADAPTER_CHANGED_POWERED;
+	if (old.pairable != e->pub.pairable)
+		changed |= RB_BLUEZ_ADAPTER_CHANGED_PAIRABLE;
+	if (old.discoverable != e->pub.discoverable)
+		changed |= RB_BLUEZ_ADAPTER_CHANGED_DISCOVERABLE;
+	return changed;
+}
+
+static unsigned int device_fill(DeviceEntry *e, GDBusProxy *proxy)
+{
+	RbBluezDevice old = e->pub;
+	g_autofree char *type = prop_string(proxy, "AddressType");
+	unsigned int changed = 0;
+
+	g_free(e->adapter_path);
+	e->adapter_path = prop_string(proxy, "Adapter");
+	e->pub.adapter_path = e->adapter_path;
+	e->pub.path = e->path;
+	prop_address(proxy, e->pub.address);
+	e->pub.address_type = strcmp(type, "random") == 0 ? RB_ADDR_RANDOM
+							  : RB_ADDR_PUBLIC;
+	e->pub.paired = prop_bool(proxy, "Paired");
+	e->pub.bonded = prop_bool(proxy, "Bonded");
+	e->pub.connected = prop_bool(proxy, "Connected");
+	e->pub.services_resolved = prop_bool(proxy, "ServicesResolved");
+
+	if (strcmp(old.address, e->pub.address))
+		changed |= RB_BLUEZ_DEVICE_CHANGED_ADDRESS;
+	if (old.address_type != e->pub.address_type)
+		changed |= RB_BLUEZ_DEVICE_CHANGED_ADDRESS_TYPE;
+	if (old.paired != e->pub.paired)
+		changed |= RB_BLUEZ_DEVICE_CHANGED_PAIRED;
+	if (old.bonded != e->pub.bonded)
+		changed |= RB_BLUEZ_DEVICE_CHANGED_BONDED;
+	if (old.connected != e->pub.connected)
+		changed |= RB_BLUEZ_DEVICE_CHANGED_CONNECTED;
+	if (old.services_resolved != e->pub.services_resolved)
+		changed |= RB_BLUEZ_DEVICE_CHANGED_SERVICES_RESOLVED;
+	return changed;
+}
+
+static void iface_added(RbBluez *self, GDBusInterface *iface)
+{
+	GDBusProxy *proxy = G_DBUS_PROXY(iface);
+	const char *name = g_dbus_proxy_get_interface_name(proxy);
+	const char *path = g_dbus_proxy_get_object_path(proxy);
+
+	if (strcmp(name, ADAPTER_IFACE) == 0) {
+		AdapterEntry *e = g_new0(AdapterEntry, 1);
+
+		e->path = g_strdup(path);
+		adapter_fill(e, proxy);
+		g_hash_table_replace(self->adapters, e->path, e);
+		g_debug("Adapter %s (%s) added", path, e->pub.address);
+		if (self->cb.adapter_added)
+			self->cb.adapter_added(&e->pub, self->user_data);
+	} else if (strcmp(name, DEVICE_IFACE) == 0) {
+		DeviceEntry *e = g_new0(DeviceEntry, 1);
+
+		e->path = g_strdup(path);
+		device_fill(e, proxy);
+		g_hash_table_replace(self->devices, e->path, e);
+		g_debug("Device %s (%s) added", path, e->pub.address);
+		if (self->cb.device_added)
+			self->cb.device_added(&e->pub, self->user_data);
+	}
+}
+
+static void iface_removed(RbBluez *self, GDBusInterface *iface)
+{
+	GDBusProxy *proxy = G_DBUS_PROXY(iface);
+	const char *name = g_dbus_proxy_get_interface_name(proxy);
+	const char *path = g_dbus_proxy_get_object_path(proxy);
+	gpointer key, value;
+
+	if (strcmp(name, ADAPTER_IFACE) == 0 &&
+	    g_hash_table_steal_extended(self->adapters, path, &key, &value)) {
+		g_debug("Adapter %s removed", path);
+		if (self->cb.adapter_removed)
+			self->cb.adapter_removed(path, self->user_data);
+		adapter_entry_free(value);
+	} else if (strcmp(name, DEVICE_IFACE) == 0 &&
+		   g_hash_table_steal_extended(self->devices, path, &key,
+					       &value)) {
+		DeviceEntry *e = value;
+
+		g_debug("Device %s (%s) removed", path, e->pub.address);
+		if (self->cb.device_removed)
+			self->cb.device_removed(&e->pub, self->user_data);
+		device_entry_free(e);
+	}
+}
+
+static void on_object_added(GDBusObjectManager *m, GDBusObject *obj,
+			    gpointer data)
+{
+	GList *ifaces = g_dbus_object_get_interfaces(obj);
+
+	for (GList *l = ifaces; l; l = l->next)
+		iface_added(data, l->data);
+	g_list_free_full(ifaces, g_object_unref);
+}
+
+static void on_object_removed(GDBusObjectManager *m, GDBusObject *obj,
+			      gpointer data)
+{
+	GList *ifaces = g_dbus_object_get_interfaces(obj);
+
+	for (GList *l = ifaces; l; l = l->next)
+		iface_removed(data, l->data);
+	g_list_free_full(ifaces, g_object_unref);
+}
+
+static void on_iface_added(GDBusObjectManager *m, GDBusObject *obj,
+			   GDBusInterface *iface, gpointer data)
+{
+	iface_added(data, iface);
+}
+
+static void on_iface_removed(GDBusObjectManager *m, GDBusObject *obj,
+			     GDBusInterface *iface, gpointer data)
+{
+	iface_removed(data, iface);
+}
+
+static void on_props_changed(GDBusObjectManagerClient *m, GDBusObjectProxy *obj,
+			     GDBusProxy *proxy, GVariant *changed_props,
+			     const char *const *invalidated, gpointer data)
+{
+	RbBluez *self = data;
+	const char *name = g_dbus_proxy_get_interface_name(proxy);
+	const char *path = g_dbus_proxy_get_object_path(proxy);
+	unsigned int changed;
+
+	if (strcmp(name, ADAPTER_IFACE) == 0) {
+		AdapterEntry *e = g_hash_table_lookup(self->adapters, path);
+
+		if (!e)
+			return;
+		changed = adapter_fill(e, proxy);
+		if (changed && self->cb.adapter_changed)
+			self->cb.adapter_changed(&e->pub, changed,
+						 self->user_data);
+	} else if (strcmp(name, DEVICE_IFACE) == 0) {
+		DeviceEntry *e = g_hash_table_lookup(self->devices, path);
+
+		if (!e)
+			return;
+		changed = device_fill(e, proxy);
+		g_debug("Device %s (%s) changed 0x%x", path, e->pub.address,
+			changed);
+		if (changed && self->cb.device_changed)
+			self->cb.device_changed(&e->pub, changed,
+						self->user_data);
+	}
+}
+
+static void manager_ready(GObject *source, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	GDBusObjectManager *m;
+	RbBluez *self;
+	GList *objects;
+
+	m = g_dbus_object_manager_client_new_finish(res, &error);
+	if (!m) {
+		if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			g_warning("org.bluez ObjectManager: %s",
+				  error->message);
+		return;
+	}
+	self = data;
+	g_clear_object(&self->cancel);
+	self->manager = m;
+	g_signal_connect(m, "object-added", G_CALLBACK(on_object_added), self);
+	g_signal_connect(m, "object-removed", G_CALLBACK(on_object_removed),
+			 self);
+	g_signal_connect(m, "interface-added", G_CALLBACK(on_iface_added),
+			 self);
+	g_signal_connect(m, "interface-removed", G_CALLBACK(on_iface_removed),
+			 self);
+	g_signal_connect(m, "interface-proxy-properties-changed",
+			 G_CALLBACK(on_props_changed), self);
+
+	objects = g_dbus_object_manager_get_objects(m);
+	for (GList *l = objects; l; l = l->next)
+		on_object_added(m, l->data, self);
+	g_list_free_full(objects, g_object_unref);
+
+	g_message("org.bluez is %s: %u adapter(s), %u device(s)", self->owner,
+		  g_hash_table_size(self->adapters),
+		  g_hash_table_size(self->devices));
+	if (self->cb.appeared)
+		self->cb.appeared(self->owner, self->user_data);
+}
+
+static void drop_state(RbBluez *self)
+{
+	if (self->cancel) {
+		g_cancellable_cancel(self->cancel);
+		g_clear_object(&self->cancel);
+	}
+	if (self->manager) {
+		g_signal_handlers_disconnect_by_data(self->manager, self);
+		g_clear_object(&self->manager);
+	}
+	g_hash_table_remove_all(self->adapters);
+	g_hash_table_remove_all(self->devices);
+	g_clear_pointer(&self->owner, g_free);
+}
+
+static void name_vanished(GDBusConnection *conn, const char *name,
+			  gpointer data)
+{
+	RbBluez *self = data;
+
+	if (!self->owner)
+		return;
+	g_message("org.bluez (%s) left the bus", self->owner);
+	drop_state(self);
+	for (guint i = 0; i < self->listeners->len; i++) {
+		VanishListener *l = &g_array_index(self->listeners,
+						   VanishListener, i);
+
+		l->fn(l->data);
+	}
+	if (self->cb.vanished)
+		self->cb.vanished(self->user_data);
+}
+
+static void name_appeared(GDBusConnection *conn, const char *name,
+			  const char *owner, gpointer data)
+{
+	RbBluez *self = data;
+
+	if (self->owner)
+		name_vanished(conn, name, data);
+	self->owner = g_strdup(owner);
+	self->cancel = g_cancellable_new();
+	g_debug("org.bluez appeared as %s", owner);
+	g_dbus_object_manager_client_new(
+		conn, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
+		owner, "/", NULL, NULL, NULL, self->cancel, manager_ready,
+		self);
+}
+
+RbBluez *rb_bluez_new(GDBusConnection *conn, const RbBluezCallbacks *callbacks,
+		      void *user_data)
+{
+	RbBluez *self = g_new0(RbBluez, 1);
+
+	g_return_val_if_fail(G_IS_DBUS_CONNECTION(conn), NULL);
+	self->conn = g_object_ref(conn);
+	if (callbacks)
+		self->cb = *callbacks;
+	self->user_data = user_data;
+	self->adapters = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					       adapter_entry_free);
+	self->devices = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					      device_entry_free);
+	self->listeners = g_array_new(FALSE, FALSE, sizeof(VanishListener));
+	self->watch_id = g_bus_watch_name_on_connection(
+		conn, RB_BLUEZ_SERVICE, G_BUS_NAME_WATCHER_FLAGS_NONE,
+		name_appeared, name_vanished, self, NULL);
+	return self;
+}
+
+void rb_bluez_free(RbBluez *self)
+{
+	if (!self)
+		return;
+	g_bus_unwatch_name(self->watch_id);
+	drop_state(self);
+	g_hash_table_unref(self->adapters);
+	g_hash_table_unref(self->devices);
+	g_array_unref(self->listeners);
+	g_object_unref(self->conn);
+	g_free(self);
+}
+
+GDBusConnection *rb_bluez_get_connection(RbBluez *self)
+{
+	return self->conn;
+}
+
+const char *rb_bluez_owner(RbBluez *self)
+{
+	return self->owner;
+}
+
+bool rb_bluez_sender_is_bluez(RbBluez *self, const char *sender)
+{
+	return self && self->owner && sender &&
+	       strcmp(self->owner, sender) == 0;
+}
+
+static gint cmp_adapter(gconstpointer a, gconstpointer b)
+{
+	const RbBluezAdapter *x = *(RbBluezAdapter *const *)a;
+	const RbBluezAdapter *y = *(RbBluezAdapter *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+static gint cmp_device(gconstpointer a, gconstpointer b)
+{
+	const RbBluezDevice *x = *(RbBluezDevice *const *)a;
+	const RbBluezDevice *y = *(RbBluezDevice *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+GPtrArray *rb_bluez_list_adapters(RbBluez *self)
+{
+	GPtrArray *out = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, self->adapters);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		g_ptr_array_add(out, &((AdapterEntry *)v)->pub);
+	g_ptr_array_sort(out, cmp_adapter);
+	return out;
+}
+
+const RbBluezAdapter *rb_bluez_lookup_adapter(RbBluez *self, const char *path)
+{
+	AdapterEntry *e = path ? g_hash_table_lookup(self->adapters, path)
+			       : NULL;
+
+	return e ? &e->pub : NULL;
+}
+
+GPtrArray *rb_bluez_list_devices(RbBluez *self)
+{
+	GPtrArray *out = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, self->devices);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		g_ptr_array_add(out, &((DeviceEntry *)v)->pub);
+	g_ptr_array_sort(out, cmp_device);
+	return out;
+}
+
+const RbBluezDevice *rb_bluez_lookup_device(RbBluez *self, const char *path)
+{
+	DeviceEntry *e = path ? g_hash_table_lookup(self->devices, path) : NULL;
+
+	return e ? &e->pub : NULL;
+}
+
+const char *rb_bluez_adapter_prop_name(RbBluezAdapterProp prop)
+{
+	switch (prop) {
+	case RB_BLUEZ_ADAPTER_PROP_PAIRABLE:
+		return "Pairable";
+	case RB_BLUEZ_ADAPTER_PROP_ALIAS:
+		return "Alias";
+	case RB_BLUEZ_ADAPTER_PROP_POWERED:
+		return "Powered";
+	case RB_BLUEZ_ADAPTER_PROP_DISCOVERABLE:
+		return "Discoverable";
+	}
+	return NULL;
+}
+
+static const GVariantType *adapter_prop_type(RbBluezAdapterProp prop)
+{
+	switch (prop) {
+	case RB_BLUEZ_ADAPTER_PROP_ALIAS:
+		return G_VARIANT_TYPE_STRING;
+	case RB_BLUEZ_ADAPTER_PROP_PAIRABLE:
+	case RB_BLUEZ_ADAPTER_PROP_POWERED:
+	case RB_BLUEZ_ADAPTER_PROP_DISCOVERABLE:
+		return G_VARIANT_TYPE_BOOLEAN;
+	}
+	return NULL;
+}
+
+static void fail_early(gpointer tag, GCancellable *cancellable,
+		       GAsyncReadyCallback callback, gpointer user_data,
+		       GError *error)
+{
+	g_autoptr(GTask)
+		task = g_task_new(NULL, cancellable, callback, user_data);
+
+	g_task_set_source_tag(task, tag);
+	g_task_return_error(task, error);
+}
+
+void rb_bluez_set_adapter_property(RbBluez *self, const char *adapter_path,
+				   RbBluezAdapterProp prop, GVariant *value,
+				   GCancellable *cancellable,
+				   GAsyncReadyCallback callback,
+				   gpointer user_data)
+{
+	const char *name = rb_bluez_adapter_prop_name(prop);
+	const GVariantType *type = adapter_prop_type(prop);
+	g_autoptr(GVariant) v = value ? g_variant_ref_sink(value) : NULL;
+
+	if (!name || !v || !g_variant_is_of_type(v, type) || !adapter_path ||
+	    !g_variant_is_object_path(adapter_path)) {
+		fail_early(rb_bluez_set_adapter_property, cancellable, callback,
+			   user_data,
+			   g_error_new(RB_ERROR, RB_ERROR_INVALID,
+				       "Adapter property %s on %s: bad value",
+				       name ? name : "(unknown)",
+				       adapter_path ? adapter_path : "(null)"));
+		return;
+	}
+	g_debug("%s: set %s", adapter_path, name);
+	rb_dbus_call_bluez(self->conn, self->owner, adapter_path,
+			   "org.freedesktop.DBus.Properties", "Set",
+			   g_variant_new("(ssv)", ADAPTER_IFACE, name, v),
+			   cancellable, callback, user_data,
+			   rb_bluez_set_adapter_property);
+}
+
+gboolean rb_bluez_set_adapter_property_finish(RbBluez *self,
+					      GAsyncResult *result,
+					      GError **error)
+{
+	return rb_dbus_call_bluez_finish(result, rb_bluez_set_adapter_property,
+					 error);
+}
+
+void rb_bluez_remove_device(RbBluez *self, const char *device_path,
+			    GCancellable *cancellable,
+			    GAsyncReadyCallback callback, gpointer user_data)
+{
+	const RbBluezDevice *dev = rb_bluez_lookup_device(self, device_path);
+
+	if (!dev || !*dev->adapter_path) {
+		fail_early(rb_bluez_remove_device, cancellable, callback,
+			   user_data,
+			   g_error_new(RB_ERROR, RB_ERROR_NOT_FOUND,
+				       "RemoveDevice %s: unknown device",
+				       device_path ? device_path : "(null)"));
+		return;
+	}
+	g_message("Removing device %s (%s)", dev->path, dev->address);
+	rb_dbus_call_bluez(self->conn, self->owner, dev->adapter_path,
+			   ADAPTER_IFACE, "RemoveDevice",
+			   g_variant_new("(o)", dev->path), cancellable,
+			   callback, user_data, rb_bluez_remove_device);
+}
+
+gboolean rb_bluez_remove_device_finish(RbBluez *self, GAsyncResult *result,
+				       GError **error)
+{
+	return rb_dbus_call_bluez_finish(result, rb_bluez_remove_device, error);
+}
+
+void rb_bluez_disconnect_device(RbBluez *self, const char *device_path,
+				GCancellable *cancellable,
+				GAsyncReadyCallback callback,
+				gpointer user_data)
+{
+	if (!device_path || !g_variant_is_object_path(device_path)) {
+		fail_early(rb_bluez_disconnect_device, cancellable, callback,
+			   user_data,
+			   g_error_new(RB_ERROR, RB_ERROR_INVALID,
+				       "Disconnect: bad device path"));
+		return;
+	}
+	g_message("Disconnecting device %s", device_path);
+	rb_dbus_call_bluez(self->conn, self->owner, device_path, DEVICE_IFACE,
+			   "Disconnect", NULL, cancellable, callback, user_data,
+			   rb_bluez_disconnect_device);
+}
+
+gboolean rb_bluez_disconnect_device_finish(RbBluez *self, GAsyncResult *result,
+					   GError **error)
+{
+	return rb_dbus_call_bluez_finish(result, rb_bluez_disconnect_device,
+					 error);
+}
+
+guint rb_bluez_add_vanish_listener(RbBluez *self, void (*fn)(void *data),
+				   void *data)
+{
+	VanishListener l = {++self->next_listener, fn, data};
+
+	g_array_append_val(self->listeners, l);
+	return l.id;
+}
+
+void rb_bluez_remove_vanish_listener(RbBluez *self, guint id)
+{
+	for (guint i = 0; i < self->listeners->len; i++) {
+		if (g_array_index(self->listeners, VanishListener, i).id ==
+		    id) {
+			g_array_remove_index(self->listeners, i);
+			return;
+		}
+	}
+}
+
+char *rb_bluez_box_name(const char *adapter_address)
+{
+	char hex[7];
+
+	if (!adapter_address || !address_valid(adapter_address))
+		return NULL;
+	for (int i = 0; i < 3; i++) {
+		hex[2 * i] = g_ascii_toupper(adapter_address[9 + 3 * i]);
+		hex[2 * i + 1] = g_ascii_toupper(adapter_address[10 + 3 * i]);
+	}
+	hex[6] = '\0';
+	return g_strconcat(RB_NAME_PREFIX, hex, NULL);
+}

@@ -1,0 +1,1192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The BlueZ glue against a fake bluetoothd on a private dbus-daemon.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bluez/advert.h"
+#include "bluez/agent.h"
+#include "bluez/bluez.h"
+#include "bluez/gatt.h"
+#include "test-bluez-fake.h"
+#include "core/error.h"
+#include "gatt-uuids.h"
+
+/* What the glue reported to its owner. */
+typedef struct {
+	int appeared;
+	int vanished;
+	char *owner;
+	int adapters_added;
+	int adapter_changed;
+	unsigned int adapter_mask;
+	int devices_added;
+	int device_changed;
+	unsigned int device_mask;
+	int devices_removed;
+	char *removed_path;
+	/* agent */
+	int passkeys;
+	guint32 passkey;
+	guint16 entered;
+	char *passkey_device;
+	gboolean passkey_answer;
+	int refused;
+	int cancels;
+	int releases;
+	/* gatt */
+	int reads;
+	int writes;
+	RbGattChar last_char;
+	char *last_device;
+	GBytes *last_value;
+	GBytes *read_value;
+	RbGattWriteResult write_result;
+	int notify_changes;
+	guint subscribers;
+	/* advert */
+	int advert_releases;
+	/* async results */
+	gboolean done;
+	gboolean ok;
+	GError *error;
+} Rec;
+
+static Rec rec;
+static RbBluez *bz;
+static RbAgent *agent;
+static RbGatt *gatt;
+static RbAdvert *advert;
+
+static void set_str(char **dst, const char *src)
+{
+	g_free(*dst);
+	*dst = g_strdup(src);
+}
+
+static void on_appeared(const char *owner, void *ud)
+{
+	rec.appeared++;
+	set_str(&rec.owner, owner);
+}
+
+static void on_vanished(void *ud)
+{
+	rec.vanished++;
+}
+
+static void on_adapter_added(const RbBluezAdapter *a, void *ud)
+{
+	rec.adapters_added++;
+}
+
+static void on_adapter_changed(const RbBluezAdapter *a, unsigned int m,
+			       void *ud)
+{
+	rec.adapter_changed++;
+	rec.adapter_mask |= m;
+}
+
+static void on_device_added(const RbBluezDevice *d, void *ud)
+{
+	rec.devices_added++;
+}
+
+static void on_device_changed(const RbBluezDevice *d, unsigned int m, void *ud)
+{
+	rec.device_changed++;
+	rec.device_mask |= m;
+}
+
+static void on_device_removed(const RbBluezDevice *d, void *ud)
+{
+	rec.devices_removed++;
+	set_str(&rec.removed_path, d->path);
+}
+
+static const RbBluezCallbacks bluez_cbs = {
+	.appeared = on_appeared,
+	.vanished = on_vanished,
+	.adapter_added = on_adapter_added,
+	.adapter_changed = on_adapter_changed,
+	.device_added = on_device_added,
+	.device_changed = on_device_changed,
+	.device_removed = on_device_removed,
+};
+
+static gboolean on_passkey(const char *dev, guint32 passkey, guint16 entered,
+			   void *ud)
+{
+	rec.passkeys++;
+	rec.passkey = passkey;
+	rec.entered = entered;
+	set_str(&rec.passkey_device, dev);
+	return rec.passkey_answer;
+}
+
+static void on_refused(const char *method, const char *dev, void *ud)
+{
+	rec.refused++;
+}
+
+static void on_cancel(void *ud)
+{
+	rec.cancels++;
+}
+
+static void on_release(void *ud)
+{
+	rec.releases++;
+}
+
+static const RbAgentCallbacks agent_cbs = {
+	.display_passkey = on_passkey,
+	.cancel = on_cancel,
+	.release = on_release,
+	.refused = on_refused,
+};
+
+static GBytes *on_read(RbGattChar which, const char *dev, void *ud)
+{
+	rec.reads++;
+	rec.last_char = which;
+	set_str(&rec.last_device, dev);
+	return rec.read_value ? g_bytes_ref(rec.read_value) : NULL;
+}
+
+static RbGattWriteResult on_write(RbGattChar which, const char *dev,
+				  GBytes *value, void *ud)
+{
+	rec.writes++;
+	rec.last_char = which;
+	set_str(&rec.last_device, dev);
+	g_clear_pointer(&rec.last_value, g_bytes_unref);
+	rec.last_value = g_bytes_ref(value);
+	return rec.write_result;
+}
+
+static void on_notify(RbGattChar which, guint subscribers, void *ud)
+{
+	rec.notify_changes++;
+	rec.last_char = which;
+	rec.subscribers = subscribers;
+}
+
+static const RbGattCallbacks gatt_cbs = {
+	.read = on_read,
+	.write = on_write,
+	.notify_changed = on_notify,
+};
+
+static void on_advert_release(void *ud)
+{
+	rec.advert_releases++;
+}
+
+static const RbAdvertCallbacks advert_cbs = {
+	.release = on_advert_release,
+};
+
+static void setup(void)
+{
+	g_autoptr(GError) error = NULL;
+
+	memset(&rec, 0, sizeof(rec));
+	fake_setup();
+	bz = rb_bluez_new(fake->app, &bluez_cbs, NULL);
+	agent = rb_agent_new(bz, &agent_cbs, NULL, &error);
+	ck_assert_msg(agent, "agent: %s", error ? error->message : "");
+	gatt = rb_gatt_new(bz, &gatt_cbs, NULL);
+	advert = rb_advert_new(bz, "Reaction_DA7113", &advert_cbs, NULL,
+			       &error);
+	ck_assert_msg(advert, "advert: %s", error ? error->message : "");
+	WAIT_UNTIL(rec.appeared == 1);
+}
+
+static void teardown(void)
+{
+	rb_advert_free(advert);
+	rb_gatt_free(gatt);
+	rb_agent_free(agent);
+	rb_bluez_free(bz);
+	fake_teardown();
+	g_free(rec.owner);
+	g_free(rec.removed_path);
+	g_free(rec.passkey_device);
+	g_free(rec.last_device);
+	g_clear_pointer(&rec.last_value, g_bytes_unref);
+	g_clear_pointer(&rec.read_value, g_bytes_unref);
+	g_clear_error(&rec.error);
+}
+
+static const char *app_name(void)
+{
+	return g_dbus_connection_get_unique_name(fake->app);
+}
+
+/* ---- async completion helpers ---- */
+
+typedef gboolean (*FinishFn)(void *obj, GAsyncResult *res, GError **error);
+
+static void async_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	FinishFn finish = data;
+	void *obj = NULL;
+
+	if (finish == (FinishFn)rb_agent_register_finish ||
+	    finish == (FinishFn)rb_agent_unregister_finish)
+		obj = agent;
+	else if (finish == (FinishFn)rb_gatt_register_finish ||
+		 finish == (FinishFn)rb_gatt_unregister_finish)
+		obj = gatt;
+	else if (finish == (FinishFn)rb_advert_register_finish ||
+		 finish == (FinishFn)rb_advert_unregister_finish)
+		obj = advert;
+	else
+		obj = bz;
+	g_clear_error(&rec.error);
+	rec.ok = finish(obj, res, &rec.error);
+	rec.done = TRUE;
+}
+
+#define RUN_ASYNC(call)                                                        \
+	do {                                                                   \
+		rec.done = FALSE;                                              \
+		call;                                                          \
+		WAIT_UNTIL(rec.done);                                          \
+	} while (0)
+
+/* ---- /bluez/name ---- */
+
+static const struct {
+	const char *addr;
+	const char *name;
+} box_names[] = {
+	{"AA:BB:CC:DD:EE:FF", "Reaction_DDEEFF"},
+	{"00:1a:7d:da:71:13", "Reaction_DA7113"},
+	{"01:02:03:04:05:06", "Reaction_040506"},
+	{"AA:BB:CC:DD:EE", NULL},
+	{"AA:BB:CC:DD:EE:FG", NULL},
+	{"AA-BB-CC-DD-EE-FF", NULL},
+	{"AA:BB:CC:DD:EE:FF:", NULL},
+	{"", NULL},
+	{NULL, NULL},
+};
+
+START_TEST(test_box_name)
+{
+	g_autofree char *name = rb_bluez_box_name(box_names[_i].addr);
+
+	ck_assert_pstr_eq(name, box_names[_i].name);
+}
+END_TEST
+
+/* ---- /bluez/gatt/write-error (no bus) ---- */
+
+static const struct {
+	RbGattWriteResult result;
+	const char *name;
+	const char *msg;
+} write_errors[] = {
+	{{RB_GATT_WRITE_OK, RB_WRITE_OK}, NULL, ""},
+	{{RB_GATT_WRITE_REJECTED, RB_WRITE_REJECT_NOT_PAIRED},
+	 "org.bluez.Error.Failed",
+	 "0x80"},
+	{{RB_GATT_WRITE_REJECTED, RB_WRITE_REJECT_NOT_ENCRYPTED},
+	 "org.bluez.Error.Failed",
+	 "0x81"},
+	{{RB_GATT_WRITE_REJECTED, RB_WRITE_REJECT_NOT_AUTHENTICATED},
+	 "org.bluez.Error.Failed",
+	 "0x82"},
+	{{RB_GATT_WRITE_REJECTED, RB_WRITE_REJECT_NOT_AUTHORIZED},
+	 "org.bluez.Error.Failed",
+	 "0x83"},
+	{{RB_GATT_WRITE_REJECTED, RB_WRITE_OK},
+	 "org.bluez.Error.Failed",
+	 "0x83"},
+	{{RB_GATT_WRITE_INVALID_LENGTH, RB_WRITE_OK},
+	 "org.bluez.Error.InvalidValueLength",
+	 NULL},
+	{{RB_GATT_WRITE_NOT_AUTHORIZED, RB_WRITE_OK},
+	 "org.bluez.Error.NotAuthorized",
+	 NULL},
+	{{RB_GATT_WRITE_IN_PROGRESS, RB_WRITE_OK},
+	 "org.bluez.Error.InProgress",
+	 NULL},
+	{{RB_GATT_WRITE_UNLIKELY, RB_WRITE_OK},
+	 "org.reactionbox.Error.Unlikely",
+	 NULL},
+};
+
+START_TEST(test_write_error)
+{
+	char msg[8];
+	const char *name = rb_gatt_write_error(write_errors[_i].result, msg);
+
+	ck_assert_pstr_eq(name, write_errors[_i].name);
+	if (write_errors[_i].msg)
+		ck_assert_str_eq(msg, write_errors[_i].msg);
+}
+END_TEST
+
+/* ---- /bluez/watch ---- */
+
+START_TEST(test_watch_appear)
+{
+	const RbBluezDevice *d;
+	const RbBluezAdapter *a;
+	g_autoptr(GPtrArray) adapters = rb_bluez_list_adapters(bz);
+
+	ck_assert_str_eq(rec.owner,
+			 g_dbus_connection_get_unique_name(fake->fake));
+	ck_assert_int_eq(rec.adapters_added, 1);
+	ck_assert_int_eq(rec.devices_added, 1);
+	ck_assert_uint_eq(adapters->len, 1);
+	a = rb_bluez_lookup_adapter(bz, FAKE_ADAPTER);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->address, FAKE_ADAPTER_ADDR);
+	ck_assert_str_eq(a->alias, "raspberrypi");
+	ck_assert(a->powered && a->pairable && !a->discoverable);
+	d = rb_bluez_lookup_device(bz, FAKE_DEVICE);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->address, FAKE_DEVICE_ADDR);
+	ck_assert_str_eq(d->adapter_path, FAKE_ADAPTER);
+	ck_assert_int_eq(d->address_type, RB_ADDR_RANDOM);
+	ck_assert(!d->paired && !d->bonded && d->connected);
+	ck_assert(rb_bluez_sender_is_bluez(
+		bz, g_dbus_connection_get_unique_name(fake->fake)));
+	ck_assert(!rb_bluez_sender_is_bluez(
+		bz, g_dbus_connection_get_unique_name(fake->intruder)));
+	ck_assert(!rb_bluez_sender_is_bluez(bz, NULL));
+	ck_assert_ptr_null(rb_bluez_lookup_device(bz, FAKE_OTHER_DEVICE));
+}
+END_TEST
+
+static const struct {
+	const char *prop;
+	unsigned int mask;
+} device_props[] = {
+	{"Paired", RB_BLUEZ_DEVICE_CHANGED_PAIRED},
+	{"Bonded", RB_BLUEZ_DEVICE_CHANGED_BONDED},
+	{"ServicesResolved", RB_BLUEZ_DEVICE_CHANGED_SERVICES_RESOLVED},
+};
+
+START_TEST(test_watch_device_changed)
+{
+	const RbBluezDevice *d;
+
+	fake_set_prop(FAKE_DEVICE, "org.bluez.Device1", device_props[_i].prop,
+		      g_variant_new_boolean(TRUE));
+	WAIT_UNTIL(rec.device_changed == 1);
+	ck_assert_uint_eq(rec.device_mask, device_props[_i].mask);
+	d = rb_bluez_lookup_device(bz, FAKE_DEVICE);
+	ck_assert(d->paired ==
+		  (device_props[_i].mask == RB_BLUEZ_DEVICE_CHANGED_PAIRED));
+	ck_assert(d->bonded ==
+		  (device_props[_i].mask == RB_BLUEZ_DEVICE_CHANGED_BONDED));
+	ck_assert(d->connected);
+
+	/* Setting the same value again reports nothing. */
+	fake_set_prop(FAKE_DEVICE, "org.bluez.Device1", device_props[_i].prop,
+		      g_variant_new_boolean(TRUE));
+	fake_set_prop(FAKE_DEVICE, "org.bluez.Device1", "Connected",
+		      g_variant_new_boolean(FALSE));
+	WAIT_UNTIL(rec.device_changed == 2);
+	ck_assert_uint_eq(rec.device_mask,
+			  device_props[_i].mask |
+				  RB_BLUEZ_DEVICE_CHANGED_CONNECTED);
+	ck_assert(!rb_bluez_lookup_device(bz, FAKE_DEVICE)->connected);
+}
+END_TEST
+
+START_TEST(test_watch_device_added_removed)
+{
+	const char *path = FAKE_ADAPTER "/dev_00_11_22_33_44_55";
+
+	fake_add_device(path, "00:11:22:33:44:55", "public");
+	WAIT_UNTIL(rec.devices_added == 2);
+	ck_assert_int_eq(rb_bluez_lookup_device(bz, path)->address_type,
+			 RB_ADDR_PUBLIC);
+	fake_remove_device(path);
+	WAIT_UNTIL(rec.devices_removed == 1);
+	ck_assert_str_eq(rec.removed_path, path);
+	ck_assert_ptr_null(rb_bluez_lookup_device(bz, path));
+	ck_assert_ptr_nonnull(rb_bluez_lookup_device(bz, FAKE_DEVICE));
+}
+END_TEST
+
+START_TEST(test_watch_vanish_reappear)
+{
+	const char *owner = g_dbus_connection_get_unique_name(fake->fake);
+
+	fake_unown();
+	WAIT_UNTIL(rec.vanished == 1);
+	ck_assert_ptr_null(rb_bluez_owner(bz));
+	ck_assert(!rb_bluez_sender_is_bluez(bz, owner));
+	ck_assert_ptr_null(rb_bluez_lookup_device(bz, FAKE_DEVICE));
+	ck_assert_ptr_null(rb_bluez_lookup_adapter(bz, FAKE_ADAPTER));
+	/* bluetoothd leaving is not a bond removal */
+	ck_assert_int_eq(rec.devices_removed, 0);
+
+	fake_own();
+	WAIT_UNTIL(rec.appeared == 2);
+	ck_assert(rb_bluez_sender_is_bluez(bz, owner));
+	ck_assert_ptr_nonnull(rb_bluez_lookup_device(bz, FAKE_DEVICE));
+	ck_assert_int_eq(rec.devices_added, 2);
+}
+END_TEST
+
+/* ---- /bluez/adapter and /bluez/device requests ---- */
+
+START_TEST(test_adapter_set_property)
+{
+	RUN_ASYNC(rb_bluez_set_adapter_property(
+		bz, FAKE_ADAPTER, RB_BLUEZ_ADAPTER_PROP_PAIRABLE,
+		g_variant_new_boolean(FALSE), NULL, async_done,
+		(gpointer)rb_bluez_set_adapter_property_finish));
+	ck_assert_msg(rec.ok, "%s", rec.error ? rec.error->message : "");
+	ck_assert_int_ge(fake_find_call("Set " FAKE_ADAPTER " Pairable false"),
+			 0);
+	WAIT_UNTIL(rec.adapter_changed == 1);
+	ck_assert_uint_eq(rec.adapter_mask, RB_BLUEZ_ADAPTER_CHANGED_PAIRABLE);
+	ck_assert(!rb_bluez_lookup_adapter(bz, FAKE_ADAPTER)->pairable);
+
+	RUN_ASYNC(rb_bluez_set_adapter_property(
+		bz, FAKE_ADAPTER, RB_BLUEZ_ADAPTER_PROP_ALIAS,
+		g_variant_new_string("Reaction_DA7113"), NULL, async_done,
+		(gpointer)rb_bluez_set_adapter_property_finish));
+	ck_assert(rec.ok);
+	WAIT_UNTIL(rec.adapter_changed == 2);
+	ck_assert_str_eq(rb_bluez_lookup_adapter(bz, FAKE_ADAPTER)->alias,
+			 "Reaction_DA7113");
+
+	/* A value of the wrong type is refused and nothing is sent. */
+	guint n = fake->calls->len;
+	RUN_ASYNC(rb_bluez_set_adapter_property(
+		bz, FAKE_ADAPTER, RB_BLUEZ_ADAPTER_PROP_POWERED,
+		g_variant_new_string("yes"), NULL, async_done,
+		(gpointer)rb_bluez_set_adapter_property_finish));
+	ck_assert(!rec.ok);
+	ck_assert(g_error_matches(rec.error, RB_ERROR, RB_ERROR_INVALID));
+	spin(50);
+	ck_assert_uint_eq(fake->calls->len, n);
+}
+END_TEST
+
+START_TEST(test_device_requests)
+{
+	RUN_ASYNC(rb_bluez_remove_device(
+		bz, FAKE_DEVICE, NULL, async_done,
+		(gpointer)rb_bluez_remove_device_finish));
+	ck_assert(rec.ok);
+	ck_assert_int_ge(fake_find_call("RemoveDevice " FAKE_ADAPTER
+					" ('" FAKE_DEVICE "',)"),
+			 0);
+	RUN_ASYNC(rb_bluez_disconnect_device(
+		bz, FAKE_DEVICE, NULL, async_done,
+		(gpointer)rb_bluez_disconnect_device_finish));
+	ck_assert(rec.ok);
+	ck_assert_int_ge(fake_find_call("Disconnect " FAKE_DEVICE), 0);
+
+	RUN_ASYNC(rb_bluez_remove_device(
+		bz, FAKE_OTHER_DEVICE, NULL, async_done,
+		(gpointer)rb_bluez_remove_device_finish));
+	ck_assert(!rec.ok);
+	ck_assert(g_error_matches(rec.error, RB_ERROR, RB_ERROR_NOT_FOUND));
+	ck_assert_int_lt(fake_find_call("RemoveDevice " FAKE_ADAPTER
+					" ('" FAKE_OTHER_DEVICE),
+			 0);
+}
+END_TEST
+
+/* ---- /bluez/agent ---- */
+
+START_TEST(test_agent_register)
+{
+	int reg, def;
+
+	RUN_ASYNC(rb_agent_register(agent, NULL, async_done,
+				    (gpointer)rb_agent_register_finish));
+	ck_assert_msg(rec.ok, "%s", rec.error ? rec.error->message : "");
+	reg = fake_find_call("RegisterAgent /org/bluez "
+			     "('/org/reactionbox/agent', 'DisplayOnly')");
+	def = fake_find_call("RequestDefaultAgent /org/bluez "
+			     "('/org/reactionbox/agent',)");
+	ck_assert_int_ge(reg, 0);
+	ck_assert_int_gt(def, reg);
+	ck_assert(rb_agent_is_registered(agent));
+
+	RUN_ASYNC(rb_agent_unregister(agent, NULL, async_done,
+				      (gpointer)rb_agent_unregister_finish));
+	ck_assert(rec.ok);
+	ck_assert_int_gt(fake_find_call("UnregisterAgent /org/bluez "
+					"('/org/reactionbox/agent',)"),
+			 def);
+	ck_assert(!rb_agent_is_registered(agent));
+}
+END_TEST
+
+static void agent_call(GDBusConnection *from, const char *method,
+		       GVariant *params, CallResult *r)
+{
+	call_wait(from, app_name(), RB_AGENT_PATH, "org.bluez.Agent1", method,
+		  params, r);
+}
+
+START_TEST(test_agent_display_passkey)
+{
+	CallResult r;
+
+	rb_agent_set_adapter(agent, FAKE_ADAPTER);
+	rec.passkey_answer = TRUE;
+	agent_call(fake->fake, "DisplayPasskey",
+		   g_variant_new("(ouq)", FAKE_DEVICE, 123456, 2), &r);
+	ck_assert_ptr_null(r.error);
+	ck_assert_int_eq(rec.passkeys, 1);
+	ck_assert_uint_eq(rec.passkey, 123456);
+	ck_assert_uint_eq(rec.entered, 2);
+	ck_assert_str_eq(rec.passkey_device, FAKE_DEVICE);
+	call_result_clear(&r);
+
+	/* The daemon refuses: Rejected. */
+	rec.passkey_answer = FALSE;
+	agent_call(fake->fake, "DisplayPasskey",
+		   g_variant_new("(ouq)", FAKE_DEVICE, 5, 0), &r);
+	ck_assert_str_eq(r.error_name, "org.bluez.Error.Rejected");
+	ck_assert_int_eq(rec.passkeys, 2);
+	call_result_clear(&r);
+
+	/* A device on another adapter never reaches the callback. */
+	rec.passkey_answer = TRUE;
+	agent_call(fake->fake, "DisplayPasskey",
+		   g_variant_new("(ouq)", FAKE_OTHER_DEVICE, 5, 0), &r);
+	ck_assert_str_eq(r.error_name, "org.bluez.Error.Rejected");
+	ck_assert_int_eq(rec.passkeys, 2);
+	call_result_clear(&r);
+
+	/* A prefix of the adapter path is not the adapter. */
+	agent_call(fake->fake, "DisplayPasskey",
+		   g_variant_new("(ouq)", "/org/bluez/hci01/dev_1", 5, 0), &r);
+	ck_assert_str_eq(r.error_name, "org.bluez.Error.Rejected");
+	ck_assert_int_eq(rec.passkeys, 2);
+	call_result_clear(&r);
+
+	/* Nor while no adapter is set. */
+	rb_agent_set_adapter(agent, NULL);
+	agent_call(fake->fake, "DisplayPasskey",
+		   g_variant_new("(ouq)", FAKE_DEVICE, 5, 0), &r);
+	ck_assert_str_eq(r.error_name, "org.bluez.Error.Rejected");
+	ck_assert_int_eq(rec.passkeys, 2);
+	call_result_clear(&r);
+}
+END_TEST
+
+static const struct {
+	const char *method;
+	const char *sig;
+} agent_refusals[] = {
+	{"RequestAuthorization", "(o)"}, {"RequestConfirmation", "(ou)"},
+	{"RequestPasskey", "(o)"},	 {"RequestPinCode", "(o)"},
+	{"DisplayPinCode", "(os)"},	 {"AuthorizeService", "(os)"},
+};
+
+START_TEST(test_agent_refusals)
+{
+	CallResult r;
+	GVariant *params;
+	const char *sig = agent_refusals[_i].sig;
+
+	rb_agent_set_adapter(agent, FAKE_ADAPTER);
+	if (strcmp(sig, "(o)") == 0)
+		params = g_variant_new("(o)", FAKE_DEVICE);
+	else if (strcmp(sig, "(ou)") == 0)
+		params = g_variant_new("(ou)", FAKE_DEVICE, 123456);
+	else
+		params = g_variant_new("(os)", FAKE_DEVICE, "0000");
+	agent_call(fake->fake, agent_refusals[_i].method, params, &r);
+	ck_assert_pstr_eq(r.error_name, "org.bluez.Error.Rejected");
+	ck_assert_int_eq(rec.refused, 1);
+	ck_assert_int_eq(rec.passkeys, 0);
+	call_result_clear(&r);
+}
+END_TEST
+
+START_TEST(test_agent_release_cancel)
+{
+	CallResult r;
+
+	agent_call(fake->fake, "Cancel", NULL, &r);
+	ck_assert_ptr_null(r.error);
+	ck_assert_int_eq(rec.cancels, 1);
+	call_result_clear(&r);
+	agent_call(fake->fake, "Release", NULL, &r);
+	ck_assert_ptr_null(r.error);
+	ck_assert_int_eq(rec.releases, 1);
+	call_result_clear(&r);
+}
+END_TEST
+
+static const struct {
+	const char *method;
+	const char *sig;
+} agent_intrusions[] = {
+	{"DisplayPasskey", "(ouq)"},
+	{"Cancel", "()"},
+	{"Release", "()"},
+};
+
+START_TEST(test_agent_intruder)
+{
+	CallResult r;
+	GVariant *params = NULL;
+
+	rb_agent_set_adapter(agent, FAKE_ADAPTER);
+	rec.passkey_answer = TRUE;
+	if (strcmp(agent_intrusions[_i].sig, "(ouq)") == 0)
+		params = g_variant_new("(ouq)", FAKE_DEVICE, 1, 0);
+	agent_call(fake->intruder, agent_intrusions[_i].method, params, &r);
+	ck_assert_pstr_eq(r.error_name, "org.bluez.Error.Rejected");
+	ck_assert_int_eq(rec.passkeys + rec.cancels + rec.releases, 0);
+	call_result_clear(&r);
+}
+END_TEST
+
+/* ---- /bluez/gatt ---- */
+
+static GVariant *options(const char *device, guint16 offset, guint16 mtu)
+{
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	if (device)
+		g_variant_builder_add(&b, "{sv}", "device",
+				      g_variant_new_object_path(device));
+	if (offset)
+		g_variant_builder_add(&b, "{sv}", "offset",
+				      g_variant_new_uint16(offset));
+	g_variant_builder_add(&b, "{sv}", "link", g_variant_new_string("LE"));
+	if (mtu)
+		g_variant_builder_add(&b, "{sv}", "mtu",
+				      g_variant_new_uint16(mtu));
+	return g_variant_builder_end(&b);
+}
+
+static GVariant *bytes(const char *s)
+{
+	return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, s, strlen(s), 1);
+}
+
+static void gatt_call(GDBusConnection *from, RbGattChar which,
+		      const char *method, GVariant *params, CallResult *r)
+{
+	call_wait(from, app_name(), rb_gatt_char_path(which),
+		  "org.bluez.GattCharacteristic1", method, params, r);
+}
+
+static const struct {
+	const char *uuid;
+	const char *flags;
+} expected_chars[] = {
+	{RB_UUID_PROTOCOL, "read,write,notify"},
+	{RB_UUID_OTA_DATA, "write"},
+	{RB_UUID_ACCESS, "read,notify"},
+	{RB_UUID_PAIR, "secure-read"},
+};
+
+START_TEST(test_gatt_register_tree)
+{
+	GVariantIter it;
+	const char *path;
+	GVariant *ifaces;
+	int services = 0, chars = 0;
+	gboolean seen[RB_GATT_CHAR_COUNT] = {FALSE};
+
+	RUN_ASYNC(rb_gatt_register(gatt, FAKE_ADAPTER, NULL, async_done,
+				   (gpointer)rb_gatt_register_finish));
+	ck_assert_msg(rec.ok, "%s", rec.error ? rec.error->message : "");
+	ck_assert_int_ge(fake_find_call("RegisterApplication " FAKE_ADAPTER
+					" ('/org/reactionbox', {})"),
+			 0);
+	ck_assert_str_eq(rb_gatt_registered_adapter(gatt), FAKE_ADAPTER);
+	ck_assert_msg(fake->app_objects, "GetManagedObjects failed: %s",
+		      fake->app_error ? fake->app_error->message : "");
+
+	g_variant_iter_init(&it, fake->app_objects);
+	while (g_variant_iter_next(&it, "{&o@a{sa{sv}}}", &path, &ifaces)) {
+		g_autoptr(GVariant) svc = g_variant_lookup_value(
+			ifaces, "org.bluez.GattService1", NULL);
+		g_autoptr(GVariant) chr = g_variant_lookup_value(
+			ifaces, "org.bluez.GattCharacteristic1", NULL);
+
+		if (svc) {
+			const char *uuid;
+			gboolean primary = FALSE;
+
+			services++;
+			ck_assert_str_eq(path, RB_GATT_SERVICE_PATH);
+			ck_assert(g_variant_lookup(svc, "UUID", "&s", &uuid));
+			ck_assert_str_eq(uuid, RB_UUID_SERVICE);
+			ck_assert(g_variant_lookup(svc, "Primary", "b",
+						   &primary));
+			ck_assert(primary);
+		}
+		if (chr) {
+			const char *uuid, *service;
+			g_autofree const char **flags = NULL;
+			g_autofree char *joined = NULL;
+			int idx = -1;
+
+			chars++;
+			ck_assert(g_variant_lookup(chr, "UUID", "&s", &uuid));
+			ck_assert(g_variant_lookup(chr, "Service", "&o",
+						   &service));
+			ck_assert_str_eq(service, RB_GATT_SERVICE_PATH);
+			ck_assert(
+				g_variant_lookup(chr, "Flags", "^a&s", &flags));
+			joined = g_strjoinv(",", (char **)flags);
+			ck_assert_ptr_null(
+				strstr(joined, "write-without-response"));
+			for (int i = 0; i < RB_GATT_CHAR_COUNT; i++) {
+				if (strcmp(uuid, expected_chars[i].uuid) == 0)
+					idx = i;
+			}
+			ck_assert_int_ge(idx, 0);
+			ck_assert(!seen[idx]);
+			seen[idx] = TRUE;
+			ck_assert_str_eq(joined, expected_chars[idx].flags);
+			ck_assert_str_eq(path, rb_gatt_char_path(idx));
+		}
+		g_variant_unref(ifaces);
+	}
+	ck_assert_int_eq(services, 1);
+	ck_assert_int_eq(chars, 4);
+
+	RUN_ASYNC(rb_gatt_unregister(gatt, NULL, async_done,
+				     (gpointer)rb_gatt_unregister_finish));
+	ck_assert(rec.ok);
+	ck_assert_int_ge(fake_find_call("UnregisterApplication " FAKE_ADAPTER
+					" ('/org/reactionbox',)"),
+			 0);
+	ck_assert_ptr_null(rb_gatt_registered_adapter(gatt));
+}
+END_TEST
+
+static const struct {
+	RbGattChar which;
+	guint16 offset;
+	const char *expect; /* NULL: error */
+	const char *error;
+} reads[] = {
+	{RB_GATT_CHAR_PROTOCOL, 0, "hello", NULL},
+	{RB_GATT_CHAR_ACCESS, 2, "llo", NULL},
+	{RB_GATT_CHAR_PAIR, 5, "", NULL},
+	{RB_GATT_CHAR_PROTOCOL, 6, NULL, "org.bluez.Error.InvalidOffset"},
+	{RB_GATT_CHAR_OTA_DATA, 0, NULL, "org.bluez.Error.NotPermitted"},
+};
+
+START_TEST(test_gatt_read)
+{
+	CallResult r;
+	g_autoptr(GVariant) value = NULL;
+
+	rec.read_value = g_bytes_new("hello", 5);
+	gatt_call(fake->fake, reads[_i].which, "ReadValue",
+		  g_variant_new("(@a{sv})",
+				options(FAKE_DEVICE, reads[_i].offset, 185)),
+		  &r);
+	if (reads[_i].expect) {
+		gsize n;
+		const char *data;
+
+		ck_assert_msg(!r.error, "%s", r.error_message);
+		value = g_variant_get_child_value(r.reply, 0);
+		data = g_variant_get_fixed_array(value, &n, 1);
+		ck_assert_uint_eq(n, strlen(reads[_i].expect));
+		ck_assert(memcmp(data, reads[_i].expect, n) == 0);
+		ck_assert_int_eq(rec.reads, 1);
+		ck_assert_int_eq(rec.last_char, reads[_i].which);
+		ck_assert_str_eq(rec.last_device, FAKE_DEVICE);
+	} else {
+		ck_assert_pstr_eq(r.error_name, reads[_i].error);
+	}
+	ck_assert_uint_eq(rb_gatt_mtu_for(gatt, FAKE_DEVICE), 185);
+	call_result_clear(&r);
+}
+END_TEST
+
+START_TEST(test_gatt_read_refused)
+{
+	CallResult r;
+
+	gatt_call(fake->fake, RB_GATT_CHAR_PROTOCOL, "ReadValue",
+		  g_variant_new("(@a{sv})", options(FAKE_DEVICE, 0, 0)), &r);
+	ck_assert_pstr_eq(r.error_name, "org.bluez.Error.NotPermitted");
+	ck_assert_int_eq(rec.reads, 1);
+	call_result_clear(&r);
+	/* no device option */
+	gatt_call(fake->fake, RB_GATT_CHAR_PROTOCOL, "ReadValue",
+		  g_variant_new("(@a{sv})", options(NULL, 0, 0)), &r);
+	ck_assert_pstr_eq(r.error_name, "org.bluez.Error.InvalidArguments");
+	ck_assert_int_eq(rec.reads, 1);
+	call_result_clear(&r);
+}
+END_TEST
+
+static const struct {
+	RbGattChar which;
+	guint16 offset;
+	RbGattWriteResult result;
+	const char *error;
+	const char *message;
+	int reaches;
+} writes[] = {
+	{RB_GATT_CHAR_PROTOCOL,
+	 0,
+	 {RB_GATT_WRITE_OK, RB_WRITE_OK},
+	 NULL,
+	 NULL,
+	 1},
+	{RB_GATT_CHAR_OTA_DATA,
+	 0,
+	 {RB_GATT_WRITE_OK, RB_WRITE_OK},
+	 NULL,
+	 NULL,
+	 1},
+	{RB_GATT_CHAR_PROTOCOL,
+	 0,
+	 {RB_GATT_WRITE_REJECTED, RB_WRITE_REJECT_NOT_PAIRED},
+	 "org.bluez.Error.Failed",
+	 "0x80",
+	 1},
+	{RB_GATT_CHAR_PROTOCOL,
+	 0,
+	 {RB_GATT_WRITE_REJECTED, RB_WRITE_REJECT_NOT_ENCRYPTED},
+	 "org.bluez.Error.Failed",
+	 "0x81",
+	 1},
+	{RB_GATT_CHAR_OTA_DATA,
+	 0,
+	 {RB_GATT_WRITE_REJECTED, RB_WRITE_REJECT_NOT_AUTHENTICATED},
+	 "org.bluez.Error.Failed",
+	 "0x82",
+	 1},
+	{RB_GATT_CHAR_PROTOCOL,
+	 0,
+	 {RB_GATT_WRITE_REJECTED, RB_WRITE_REJECT_NOT_AUTHORIZED},
+	 "org.bluez.Error.Failed",
+	 "0x83",
+	 1},
+	{RB_GATT_CHAR_PROTOCOL,
+	 0,
+	 {RB_GATT_WRITE_INVALID_LENGTH, RB_WRITE_OK},
+	 "org.bluez.Error.InvalidValueLength",
+	 NULL,
+	 1},
+	{RB_GATT_CHAR_PROTOCOL,
+	 3,
+	 {RB_GATT_WRITE_OK, RB_WRITE_OK},
+	 "org.bluez.Error.InvalidOffset",
+	 NULL,
+	 0},
+	{RB_GATT_CHAR_ACCESS,
+	 0,
+	 {RB_GATT_WRITE_OK, RB_WRITE_OK},
+	 "org.bluez.Error.NotPermitted",
+	 NULL,
+	 0},
+	{RB_GATT_CHAR_PAIR,
+	 0,
+	 {RB_GATT_WRITE_OK, RB_WRITE_OK},
+	 "org.bluez.Error.NotPermitted",
+	 NULL,
+	 0},
+};
+
+START_TEST(test_gatt_write)
+{
+	CallResult r;
+
+	rec.write_result = writes[_i].result;
+	gatt_call(fake->fake, writes[_i].which, "WriteValue",
+		  g_variant_new("(@ay@a{sv})", bytes("\x0a\x02hi"),
+				options(FAKE_DEVICE, writes[_i].offset, 247)),
+		  &r);
+	ck_assert_pstr_eq(r.error_name, writes[_i].error);
+	if (writes[_i].message)
+		ck_assert_str_eq(r.error_message, writes[_i].message);
+	ck_assert_int_eq(rec.writes, writes[_i].reaches);
+	if (writes[_i].reaches) {
+		ck_assert_int_eq(rec.last_char, writes[_i].which);
+		ck_assert_str_eq(rec.last_device, FAKE_DEVICE);
+		ck_assert_uint_eq(g_bytes_get_size(rec.last_value), 4);
+		ck_assert(memcmp(g_bytes_get_data(rec.last_value, NULL),
+				 "\x0a\x02hi", 4) == 0);
+	}
+	ck_assert_uint_eq(rb_gatt_mtu_for(gatt, FAKE_DEVICE), 247);
+	call_result_clear(&r);
+}
+END_TEST
+
+static const struct {
+	RbGattChar which;
+	const char *method;
+} gatt_intrusions[] = {
+	{RB_GATT_CHAR_PROTOCOL, "ReadValue"},
+	{RB_GATT_CHAR_PROTOCOL, "WriteValue"},
+	{RB_GATT_CHAR_OTA_DATA, "WriteValue"},
+	{RB_GATT_CHAR_ACCESS, "StartNotify"},
+	{RB_GATT_CHAR_PROTOCOL, "StopNotify"},
+};
+
+START_TEST(test_gatt_intruder)
+{
+	CallResult r;
+	GVariant *params = NULL;
+	const char *m = gatt_intrusions[_i].method;
+
+	rec.read_value = g_bytes_new("secret", 6);
+	if (strcmp(m, "ReadValue") == 0)
+		params = g_variant_new("(@a{sv})", options(FAKE_DEVICE, 0, 0));
+	else if (strcmp(m, "WriteValue") == 0)
+		params = g_variant_new("(@ay@a{sv})", bytes("x"),
+				       options(FAKE_DEVICE, 0, 0));
+	gatt_call(fake->intruder, gatt_intrusions[_i].which, m, params, &r);
+	ck_assert_pstr_eq(r.error_name, "org.bluez.Error.Rejected");
+	ck_assert_int_eq(rec.reads + rec.writes + rec.notify_changes, 0);
+	call_result_clear(&r);
+
+	/* The same call from the org.bluez owner goes through. */
+	if (strcmp(m, "ReadValue") == 0)
+		params = g_variant_new("(@a{sv})", options(FAKE_DEVICE, 0, 0));
+	else if (strcmp(m, "WriteValue") == 0)
+		params = g_variant_new("(@ay@a{sv})", bytes("x"),
+				       options(FAKE_DEVICE, 0, 0));
+	gatt_call(fake->fake, gatt_intrusions[_i].which, m, params, &r);
+	ck_assert_ptr_null(r.error_name);
+	ck_assert_int_eq(rec.reads + rec.writes + rec.notify_changes, 1);
+	call_result_clear(&r);
+}
+END_TEST
+
+START_TEST(test_gatt_intruder_properties)
+{
+	CallResult r;
+
+	call_wait(
+		fake->intruder, app_name(),
+		rb_gatt_char_path(RB_GATT_CHAR_PROTOCOL),
+		"org.freedesktop.DBus.Properties", "Get",
+		g_variant_new("(ss)", "org.bluez.GattCharacteristic1", "UUID"),
+		&r);
+	ck_assert_ptr_nonnull(r.error);
+	call_result_clear(&r);
+	call_wait(
+		fake->fake, app_name(),
+		rb_gatt_char_path(RB_GATT_CHAR_PROTOCOL),
+		"org.freedesktop.DBus.Properties", "Get",
+		g_variant_new("(ss)", "org.bluez.GattCharacteristic1", "UUID"),
+		&r);
+	ck_assert_ptr_null(r.error);
+	call_result_clear(&r);
+}
+END_TEST
+
+START_TEST(test_gatt_notify)
+{
+	CallResult r;
+	g_autoptr(GBytes) v = g_bytes_new("\x01\x02", 2);
+	g_autoptr(GVariant) changed = NULL;
+	g_autoptr(GVariant) value = NULL;
+	const char *iface;
+	gsize n;
+
+	gatt_call(fake->fake, RB_GATT_CHAR_ACCESS, "StartNotify", NULL, &r);
+	call_result_clear(&r);
+	gatt_call(fake->fake, RB_GATT_CHAR_ACCESS, "StartNotify", NULL, &r);
+	call_result_clear(&r);
+	ck_assert_uint_eq(rec.subscribers, 2);
+	ck_assert_uint_eq(rb_gatt_subscribers(gatt, RB_GATT_CHAR_ACCESS), 2);
+	ck_assert_uint_eq(rb_gatt_subscribers(gatt, RB_GATT_CHAR_PROTOCOL), 0);
+	gatt_call(fake->fake, RB_GATT_CHAR_OTA_DATA, "StartNotify", NULL, &r);
+	ck_assert_pstr_eq(r.error_name, "org.bluez.Error.NotSupported");
+	call_result_clear(&r);
+
+	ck_assert(rb_gatt_notify(gatt, RB_GATT_CHAR_ACCESS, v));
+	ck_assert(!rb_gatt_notify(gatt, RB_GATT_CHAR_PAIR, v));
+	ck_assert(!rb_gatt_notify(gatt, RB_GATT_CHAR_OTA_DATA, v));
+	WAIT_UNTIL(fake->signals->len >= 1);
+	spin(50);
+	ck_assert_uint_eq(fake->signals->len, 1);
+	ck_assert_str_eq(fake->signals->pdata[0], RB_GATT_SERVICE_PATH
+			 "/char2|"
+			 "org.freedesktop.DBus.Properties|PropertiesChanged");
+	g_variant_get(fake->signal_args->pdata[0], "(&s@a{sv}@as)", &iface,
+		      &changed, NULL);
+	ck_assert_str_eq(iface, "org.bluez.GattCharacteristic1");
+	value = g_variant_lookup_value(changed, "Value", G_VARIANT_TYPE("ay"));
+	ck_assert_ptr_nonnull(value);
+	ck_assert(memcmp(g_variant_get_fixed_array(value, &n, 1), "\x01\x02",
+			 2) == 0);
+	ck_assert_uint_eq(n, 2);
+
+	gatt_call(fake->fake, RB_GATT_CHAR_ACCESS, "StopNotify", NULL, &r);
+	call_result_clear(&r);
+	ck_assert_uint_eq(rec.subscribers, 0);
+	ck_assert_int_eq(rec.notify_changes, 3);
+}
+END_TEST
+
+/* ---- /bluez/advert ---- */
+
+START_TEST(test_advert_register)
+{
+	const char *s;
+	gboolean disc = FALSE;
+	g_autofree const char **uuids = NULL;
+	g_autofree const char **includes = NULL;
+	CallResult r;
+
+	RUN_ASYNC(rb_advert_register(advert, FAKE_ADAPTER, NULL, async_done,
+				     (gpointer)rb_advert_register_finish));
+	ck_assert_msg(rec.ok, "%s", rec.error ? rec.error->message : "");
+	ck_assert_int_ge(fake_find_call("RegisterAdvertisement " FAKE_ADAPTER
+					" ('/org/reactionbox/advert', {})"),
+			 0);
+	ck_assert_ptr_nonnull(fake->advert_props);
+	ck_assert(g_variant_lookup(fake->advert_props, "Type", "&s", &s));
+	ck_assert_str_eq(s, "peripheral");
+	ck_assert(g_variant_lookup(fake->advert_props, "LocalName", "&s", &s));
+	ck_assert_str_eq(s, "Reaction_DA7113");
+	ck_assert(g_variant_lookup(fake->advert_props, "Discoverable", "b",
+				   &disc));
+	ck_assert(disc);
+	ck_assert(g_variant_lookup(fake->advert_props, "ServiceUUIDs", "^a&s",
+				   &uuids));
+	ck_assert_uint_eq(g_strv_length((char **)uuids), 1);
+	ck_assert_str_eq(uuids[0], RB_UUID_SERVICE);
+	ck_assert(g_variant_lookup(fake->advert_props, "Includes", "^a&s",
+				   &includes));
+	ck_assert_uint_eq(g_strv_length((char **)includes), 0);
+	ck_assert_str_eq(rb_advert_registered_adapter(advert), FAKE_ADAPTER);
+
+	/* Release from BlueZ */
+	call_wait(fake->fake, app_name(), RB_ADVERT_PATH,
+		  "org.bluez.LEAdvertisement1", "Release", NULL, &r);
+	ck_assert_ptr_null(r.error);
+	call_result_clear(&r);
+	ck_assert_int_eq(rec.advert_releases, 1);
+	ck_assert_ptr_null(rb_advert_registered_adapter(advert));
+	/* and not from anyone else */
+	call_wait(fake->intruder, app_name(), RB_ADVERT_PATH,
+		  "org.bluez.LEAdvertisement1", "Release", NULL, &r);
+	ck_assert_pstr_eq(r.error_name, "org.bluez.Error.Rejected");
+	call_result_clear(&r);
+	ck_assert_int_eq(rec.advert_releases, 1);
+}
+END_TEST
+
+START_TEST(test_advert_name)
+{
+	g_autoptr(GError) error = NULL;
+
+	ck_assert(!rb_advert_set_local_name(advert, "", &error));
+	ck_assert(g_error_matches(error, RB_ERROR, RB_ERROR_INVALID));
+	g_clear_error(&error);
+	ck_assert(!rb_advert_set_local_name(
+		advert, "Reaction_0123456789012345678901", &error));
+	ck_assert_str_eq(rb_advert_get_local_name(advert), "Reaction_DA7113");
+	ck_assert(rb_advert_set_local_name(advert, "Reaction_ABCDEF", NULL));
+	ck_assert_str_eq(rb_advert_get_local_name(advert), "Reaction_ABCDEF");
+}
+END_TEST
+
+/* ---- /bluez/vanish ---- */
+
+START_TEST(test_vanish_resets)
+{
+	RUN_ASYNC(rb_agent_register(agent, NULL, async_done,
+				    (gpointer)rb_agent_register_finish));
+	RUN_ASYNC(rb_gatt_register(gatt, FAKE_ADAPTER, NULL, async_done,
+				   (gpointer)rb_gatt_register_finish));
+	RUN_ASYNC(rb_advert_register(advert, FAKE_ADAPTER, NULL, async_done,
+				     (gpointer)rb_advert_register_finish));
+	ck_assert(rb_agent_is_registered(agent));
+	ck_assert_ptr_nonnull(rb_gatt_registered_adapter(gatt));
+	ck_assert_ptr_nonnull(rb_advert_registered_adapter(advert));
+	fake_unown();
+	WAIT_UNTIL(rec.vanished == 1);
+	ck_assert(!rb_agent_is_registered(agent));
+	ck_assert_ptr_null(rb_gatt_registered_adapter(gatt));
+	ck_assert_ptr_null(rb_advert_registered_adapter(advert));
+	ck_assert_uint_eq(rb_gatt_mtu_for(gatt, FAKE_DEVICE), 0);
+
+	/* Without bluetoothd requests fail at once. */
+	RUN_ASYNC(rb_agent_register(agent, NULL, async_done,
+				    (gpointer)rb_agent_register_finish));
+	ck_assert(g_error_matches(rec.error, RB_ERROR, RB_ERROR_NOT_FOUND));
+}
+END_TEST
+
+static Suite *bluez_suite(void)
+{
+	Suite *s = suite_create("bluez");
+	TCase *tc;
+
+#define ADD(name, fn, table)                                                   \
+	do {                                                                   \
+		tc = tcase_create(name);                                       \
+		tcase_add_checked_fixture(tc, setup, teardown);                \
+		if (table)                                                     \
+			tcase_add_loop_test(tc, fn, 0, (table));               \
+		else                                                           \
+			tcase_add_test(tc, fn);                                \
+		suite_add_tcase(s, tc);                                        \
+	} while (0)
+#define N(t) ((int)G_N_ELEMENTS(t))
+
+	tc = tcase_create("/bluez/name/box-name");
+	tcase_add_loop_test(tc, test_box_name, 0, N(box_names));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("/bluez/gatt/write-error");
+	tcase_add_loop_test(tc, test_write_error, 0, N(write_errors));
+	suite_add_tcase(s, tc);
+
+	ADD("/bluez/watch/appear", test_watch_appear, 0);
+	ADD("/bluez/watch/device-changed", test_watch_device_changed,
+	    N(device_props));
+	ADD("/bluez/watch/device-added-removed",
+	    test_watch_device_added_removed, 0);
+	ADD("/bluez/watch/vanish-reappear", test_watch_vanish_reappear, 0);
+	ADD("/bluez/adapter/set-property", test_adapter_set_property, 0);
+	ADD("/bluez/device/requests", test_device_requests, 0);
+	ADD("/bluez/agent/register", test_agent_register, 0);
+	ADD("/bluez/agent/display-passkey", test_agent_display_passkey, 0);
+	ADD("/bluez/agent/refusals", test_agent_refusals, N(agent_refusals));
+	ADD("/bluez/agent/release-cancel", test_agent_release_cancel, 0);
+	ADD("/bluez/agent/intruder", test_agent_intruder, N(agent_intrusions));
+	ADD("/bluez/gatt/register-tree", test_gatt_register_tree, 0);
+	ADD("/bluez/gatt/read", test_gatt_read, N(reads));
+	ADD("/bluez/gatt/read-refused", test_gatt_read_refused, 0);
+	ADD("/bluez/gatt/write", test_gatt_write, N(writes));
+	ADD("/bluez/gatt/intruder", test_gatt_intruder, N(gatt_intrusions));
+	ADD("/bluez/gatt/intruder-properties", test_gatt_intruder_properties,
+	    0);
+	ADD("/bluez/gatt/notify", test_gatt_notify, 0);
+	ADD("/bluez/advert/register", test_advert_register, 0);
+	ADD("/bluez/advert/name", test_advert_name, 0);
+	ADD("/bluez/vanish/resets", test_vanish_resets, 0);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(bluez_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
