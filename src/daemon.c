@@ -1,2 +1,1320 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon's wiring. Events from BlueZ (D-Bus), the kernel (mgmt,
+ * HCIGETCONNINFO), the buttons and the timer become calls into the pure
+ * policy (src/core/policy.h); its effects become D-Bus calls, display
+ * updates, notifications and atomic writes. Nothing here decides who may
+ * do what.
+ */
+#define G_LOG_DOMAIN "reaction-boxd"
+
+#include "config.h"
+
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "bluez/advert.h"
+#include "bluez/agent.h"
+#include "bluez/bluez.h"
+#include "bluez/gatt.h"
+#include "core/codec.h"
+#include "core/error.h"
+#include "core/framing.h"
+#include "core/policy.h"
 #include "daemon.h"
+#include "hw/buttons.h"
+#include "hw/display.h"
+#include "kernel/bondinfo.h"
+#include "kernel/conninfo.h"
+#include "kernel/mgmt.h"
+#include "store/store.h"
+
+/* How long after a connection the daemon looks for encryption, and how
+ * often. Encryption has no D-Bus signal in BlueZ 5.66. */
+#define ENCRYPTION_WATCH_MS 10000
+#define ENCRYPTION_POLL_MS 250
+/* mgmt Device Disconnected reason: authentication failure. */
+#define MGMT_DISCONN_AUTH_FAILURE 0x04
+#define STOP_TIMEOUT_MS 3000
+
+typedef struct {
+	RbPeer peer;
+	RbTime connected_at;
+	bool encrypted;
+	bool auth_failed; /* the kernel reported a failed key */
+} Link;
+
+struct RbDaemon {
+	GDBusConnection *bus;
+	const RbDaemonConfig *cfg;
+	char *bluez_storage;
+
+	RbStore *store;
+	RbPolicy *policy;
+	RbEffects *fx;
+	guint timer_id;
+	RbTime timer_at;
+
+	RbMgmt *mgmt;
+	RbBluez *bluez;
+	RbAgent *agent;
+	RbGatt *gatt;
+	RbAdvert *advert;
+	RbButtonsSource *buttons;
+	RbDisplay *display;
+
+	/* The adapter in use. */
+	char *adapter_path;
+	int adapter_index;
+	char adapter_addr[RB_ADDR_STRLEN];
+	char name[32];
+	GCancellable *session; /* cancelled when org.bluez goes */
+	bool registering;
+	bool registered;
+	bool ready_sent;
+
+	/* Peers: LTK types by "ADDR/type", links by "ADDR/type", device paths
+	 * the policy knows as bonds by path -> RbPeer. */
+	GHashTable *keys;
+	GHashTable *links;
+	GHashTable *bonds;
+	GHashTable *reassembly; /* device path -> RbReassembler */
+	guint encryption_poll_id;
+	guint watchdog_id;
+
+	/* Stopping */
+	GSourceFunc stop_done;
+	void *stop_data;
+	guint stop_pending;
+	guint stop_timeout_id;
+};
+
+static RbTime now_ms(void)
+{
+	return (RbTime)(g_get_monotonic_time() / 1000);
+}
+
+static int64_t wall_ms(void)
+{
+	return g_get_real_time() / 1000;
+}
+
+static char *peer_key(const RbPeer *p)
+{
+	return g_strdup_printf("%s/%d", p->addr, (int)p->type);
+}
+
+static bool peer_from_mgmt(RbPeer *out, const char *addr, uint8_t type)
+{
+	return rb_peer_set(out, addr,
+			   type == RB_MGMT_ADDR_LE_RANDOM ? RB_ADDR_RANDOM
+							  : RB_ADDR_PUBLIC);
+}
+
+static const RbBluezDevice *device_of_peer(RbDaemon *d, const RbPeer *peer)
+{
+	g_autoptr(GPtrArray) devs = NULL;
+
+	if (!d->bluez || !d->adapter_path)
+		return NULL;
+	devs = rb_bluez_list_devices(d->bluez);
+	for (guint i = 0; i < devs->len; i++) {
+		const RbBluezDevice *dev = g_ptr_array_index(devs, i);
+
+		if (g_strcmp0(dev->adapter_path, d->adapter_path) == 0 &&
+		    g_ascii_strcasecmp(dev->address, peer->addr) == 0 &&
+		    dev->address_type == peer->type)
+			return dev;
+	}
+	return NULL;
+}
+
+static bool peer_of_device(const RbBluezDevice *dev, RbPeer *out)
+{
+	return rb_peer_set(out, dev->address, dev->address_type);
+}
+
+/* ---- effects ---- */
+
+static void run_effects(RbDaemon *d);
+static void schedule(RbDaemon *d);
+
+static void notify_framed(RbDaemon *d, RbGattChar which, const uint8_t *msg,
+			  gsize len)
+{
+	g_autoptr(GPtrArray) frags = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize payload = G_MAXSIZE;
+	g_autoptr(GPtrArray) devs = NULL;
+
+	if (!d->gatt || !d->registered)
+		return;
+	/* Notifications go to every subscriber: cut them for the smallest
+	 * MTU among connected peers (23 when unknown). */
+	devs = rb_bluez_list_devices(d->bluez);
+	for (guint i = 0; i < devs->len; i++) {
+		const RbBluezDevice *dev = g_ptr_array_index(devs, i);
+		guint16 mtu;
+
+		if (!dev->connected)
+			continue;
+		mtu = rb_gatt_mtu_for(d->gatt, dev->path);
+		payload = MIN(payload, (gsize)(mtu ? mtu : 23) - 3);
+	}
+	if (payload == G_MAXSIZE)
+		payload = RB_FRAME_MIN_PAYLOAD;
+	payload = MAX(payload, RB_FRAME_MIN_PAYLOAD);
+	frags = rb_frame_split(msg, len, payload, &error);
+	if (!frags) {
+		g_warning("notification on %s not sent: %s",
+			  rb_gatt_char_name(which), error->message);
+		return;
+	}
+	for (guint i = 0; i < frags->len; i++)
+		rb_gatt_notify(d->gatt, which, g_ptr_array_index(frags, i));
+}
+
+static void notify_access(RbDaemon *d, const RbAccess *a)
+{
+	g_autofree uint8_t *msg = NULL;
+	gsize len = 0;
+
+	msg = rb_codec_encode_access(a, &len);
+	notify_framed(d, RB_GATT_CHAR_ACCESS, msg, len);
+}
+
+static void set_pairable_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_bluez_set_adapter_property_finish(((RbDaemon *)data)->bluez,
+						  res, &error) &&
+	    !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_warning("setting Pairable failed: %s", error->message);
+}
+
+static void set_pairable(RbDaemon *d, bool on)
+{
+	if (!d->bluez || !d->adapter_path || !rb_bluez_owner(d->bluez))
+		return;
+	rb_bluez_set_adapter_property(
+		d->bluez, d->adapter_path, RB_BLUEZ_ADAPTER_PROP_PAIRABLE,
+		g_variant_new_boolean(on), d->session, set_pairable_done, d);
+}
+
+static void remove_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_bluez_remove_device_finish(((RbDaemon *)data)->bluez, res,
+					   &error) &&
+	    !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_warning("removing a bond failed: %s", error->message);
+}
+
+static void disconnect_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_bluez_disconnect_device_finish(((RbDaemon *)data)->bluez, res,
+					       &error) &&
+	    !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_message("disconnect failed: %s", error->message);
+}
+
+static void run_effect(RbDaemon *d, const RbEffect *e)
+{
+	const RbBluezDevice *dev;
+	g_autoptr(GError) error = NULL;
+
+	switch (e->kind) {
+	case RB_EFFECT_SET_PAIRABLE:
+		set_pairable(d, e->pairable);
+		break;
+	case RB_EFFECT_SHOW_SCREEN:
+		if (d->display)
+			rb_display_show(d->display, &e->screen);
+		sd_notifyf(0, "STATUS=%s%s",
+			   e->screen.kind == RB_SCREEN_PAIRING ||
+					   e->screen.kind == RB_SCREEN_PIN
+				   ? "pairing mode"
+			   : e->screen.kind == RB_SCREEN_LOCKOUT
+				   ? "pairing locked out"
+			   : e->screen.kind == RB_SCREEN_STALE_BOND
+				   ? "stale bond flagged"
+				   : "running",
+			   d->registered ? "" : " (waiting for BlueZ)");
+		break;
+	case RB_EFFECT_NOTIFY_ACCESS:
+		notify_access(d, &e->access);
+		break;
+	case RB_EFFECT_REMOVE_BOND:
+		dev = device_of_peer(d, &e->peer);
+		if (!dev) {
+			g_message("bond of %s to remove is not known to BlueZ "
+				  "now",
+				  e->peer.addr);
+			break;
+		}
+		g_message("removing the bond of %s (%s)", e->peer.addr,
+			  dev->path);
+		rb_bluez_remove_device(d->bluez, dev->path, d->session,
+				       remove_done, d);
+		break;
+	case RB_EFFECT_DISCONNECT:
+		dev = device_of_peer(d, &e->peer);
+		if (!dev)
+			break;
+		g_message("disconnecting %s", e->peer.addr);
+		rb_bluez_disconnect_device(d->bluez, dev->path, d->session,
+					   disconnect_done, d);
+		break;
+	case RB_EFFECT_PERSIST:
+		if (!rb_store_save(d->store, &e->state, &error))
+			g_warning("state not saved in %s: %s",
+				  rb_store_get_dir(d->store), error->message);
+		break;
+	case RB_EFFECT_LOG:
+		g_message("%s", e->text);
+		break;
+	}
+}
+
+static void run_effects(RbDaemon *d)
+{
+	/* Effects may feed new events (none do today), so copy first. */
+	while (d->fx->len > 0) {
+		g_autoptr(GArray) batch = d->fx;
+
+		d->fx = rb_effects_new();
+		for (guint i = 0; i < batch->len; i++)
+			run_effect(d, &g_array_index(batch, RbEffect, i));
+	}
+	schedule(d);
+}
+
+static gboolean on_timer(gpointer data)
+{
+	RbDaemon *d = data;
+
+	d->timer_id = 0;
+	d->timer_at = 0;
+	rb_policy_tick(d->policy, now_ms(), d->fx);
+	run_effects(d);
+	return G_SOURCE_REMOVE;
+}
+
+static void schedule(RbDaemon *d)
+{
+	RbTime next = rb_policy_next_deadline(d->policy);
+	RbTime now = now_ms();
+
+	if (next == d->timer_at && d->timer_id)
+		return;
+	if (d->timer_id)
+		g_source_remove(d->timer_id);
+	d->timer_id = 0;
+	d->timer_at = next;
+	if (next == 0)
+		return;
+	d->timer_id = g_timeout_add(next > now ? (guint)(next - now) : 0,
+				    on_timer, d);
+}
+
+/* ---- links and encryption ---- */
+
+static Link *link_of(RbDaemon *d, const RbPeer *peer)
+{
+	g_autofree char *key = peer_key(peer);
+
+	return g_hash_table_lookup(d->links, key);
+}
+
+static bool link_encrypted(RbDaemon *d, const RbPeer *peer)
+{
+	RbConnInfo ci;
+	g_autoptr(GError) error = NULL;
+
+	if (d->adapter_index < 0)
+		return false;
+	if (!rb_conninfo_get(d->adapter_index, peer->addr, RB_CONNINFO_LE_LINK,
+			     &ci, &error)) {
+		g_debug("HCIGETCONNINFO %s: %s", peer->addr, error->message);
+		return false;
+	}
+	return ci.encrypted;
+}
+
+static gboolean poll_encryption(gpointer data)
+{
+	RbDaemon *d = data;
+	GHashTableIter it;
+	gpointer value;
+	RbTime now = now_ms();
+	bool more = false;
+
+	g_hash_table_iter_init(&it, d->links);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		Link *l = value;
+
+		if (l->encrypted || now - l->connected_at > ENCRYPTION_WATCH_MS)
+			continue;
+		if (link_encrypted(d, &l->peer)) {
+			l->encrypted = true;
+			g_debug("%s: link encrypted", l->peer.addr);
+			rb_policy_encrypted(d->policy, &l->peer, now, d->fx);
+		} else {
+			more = true;
+		}
+	}
+	run_effects(d);
+	if (!more) {
+		d->encryption_poll_id = 0;
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void watch_encryption(RbDaemon *d)
+{
+	if (!d->encryption_poll_id)
+		d->encryption_poll_id = g_timeout_add(ENCRYPTION_POLL_MS,
+						      poll_encryption, d);
+}
+
+/* ---- kernel events (mgmt) ---- */
+
+static bool our_index(RbDaemon *d, uint16_t index)
+{
+	return d->adapter_index >= 0 && index == (uint16_t)d->adapter_index;
+}
+
+static bool holds_bond(RbDaemon *d, const RbPeer *peer)
+{
+	const RbBluezDevice *dev = device_of_peer(d, peer);
+
+	return dev && dev->bonded;
+}
+
+static void on_mgmt_connected(uint16_t index, const char *addr, uint8_t type,
+			      void *data)
+{
+	RbDaemon *d = data;
+	RbPeer peer;
+	Link *l;
+
+	if (!our_index(d, index) || !peer_from_mgmt(&peer, addr, type))
+		return;
+	l = g_new0(Link, 1);
+	l->peer = peer;
+	l->connected_at = now_ms();
+	g_hash_table_replace(d->links, peer_key(&peer), l);
+	g_message("%s connected", addr);
+	rb_policy_connected(d->policy, &peer, holds_bond(d, &peer),
+			    l->connected_at, d->fx);
+	watch_encryption(d);
+	run_effects(d);
+}
+
+static void on_mgmt_disconnected(uint16_t index, const char *addr, uint8_t type,
+				 uint8_t reason, void *data)
+{
+	RbDaemon *d = data;
+	RbPeer peer;
+	Link *l;
+	bool auth_failure;
+
+	if (!our_index(d, index) || !peer_from_mgmt(&peer, addr, type))
+		return;
+	l = link_of(d, &peer);
+	auth_failure = reason == MGMT_DISCONN_AUTH_FAILURE ||
+		       (l && l->auth_failed);
+	g_message("%s disconnected (reason %u)", addr, reason);
+	rb_policy_disconnected(d->policy, &peer, auth_failure, now_ms(), d->fx);
+	if (l) {
+		g_autofree char *key = peer_key(&peer);
+
+		g_hash_table_remove(d->links, key);
+	}
+	run_effects(d);
+}
+
+static void on_mgmt_new_ltk(uint16_t index, const char *addr, uint8_t type,
+			    RbKeyType key, bool store_hint, bool central,
+			    void *data)
+{
+	RbDaemon *d = data;
+	RbPeer peer;
+	Link *l;
+
+	if (!our_index(d, index) || !peer_from_mgmt(&peer, addr, type))
+		return;
+	g_message("%s: new LTK, type %d, %s", addr, key,
+		  store_hint ? "stored" : "not stored");
+	if (!store_hint)
+		return;
+	g_hash_table_replace(d->keys, peer_key(&peer), GINT_TO_POINTER(key));
+	l = link_of(d, &peer);
+	if (l)
+		l->encrypted = true;
+	rb_policy_pairing_succeeded(d->policy, &peer, key, now_ms(), d->fx);
+	run_effects(d);
+}
+
+static void on_mgmt_auth_failed(uint16_t index, const char *addr, uint8_t type,
+				uint8_t status, void *data)
+{
+	RbDaemon *d = data;
+	RbPeer peer;
+	Link *l;
+
+	if (!our_index(d, index) || !peer_from_mgmt(&peer, addr, type))
+		return;
+	g_message("%s: authentication failed (%s)", addr,
+		  rb_mgmt_status_str(status));
+	l = link_of(d, &peer);
+	if (l)
+		l->auth_failed = true;
+	rb_policy_pairing_failed(d->policy, &peer, now_ms(), d->fx);
+	run_effects(d);
+}
+
+static void on_mgmt_new_irk(uint16_t index, const char *rpa,
+			    const char *identity, uint8_t type, bool store_hint,
+			    void *data)
+{
+	RbDaemon *d = data;
+	RbPeer from, to;
+	Link *l;
+
+	if (!our_index(d, index) || !rb_peer_set(&from, rpa, RB_ADDR_RANDOM) ||
+	    !peer_from_mgmt(&to, identity, type))
+		return;
+	g_message("%s resolves to the identity %s", rpa, identity);
+	rb_policy_peer_renamed(d->policy, &from, &to);
+	l = link_of(d, &from);
+	if (l) {
+		g_autofree char *key = peer_key(&from);
+		Link *moved = g_memdup2(l, sizeof(*l));
+
+		moved->peer = to;
+		g_hash_table_remove(d->links, key);
+		g_hash_table_replace(d->links, peer_key(&to), moved);
+	}
+}
+
+static void on_mgmt_error(const GError *error, void *data)
+{
+	g_critical("the mgmt socket failed: %s; pairing outcomes are no "
+		   "longer seen, exiting",
+		   error->message);
+	exit(1);
+}
+
+static const RbMgmtCallbacks mgmt_callbacks = {
+	.new_ltk = on_mgmt_new_ltk,
+	.auth_failed = on_mgmt_auth_failed,
+	.connected = on_mgmt_connected,
+	.disconnected = on_mgmt_disconnected,
+	.new_irk = on_mgmt_new_irk,
+	.socket_error = on_mgmt_error,
+};
+
+/* ---- GATT ---- */
+
+static RbKeyType key_of(RbDaemon *d, const RbPeer *peer)
+{
+	g_autofree char *k = peer_key(peer);
+	gpointer v;
+	RbBondInfo info;
+	g_autoptr(GError) error = NULL;
+
+	if (g_hash_table_lookup_extended(d->keys, k, NULL, &v))
+		return (RbKeyType)GPOINTER_TO_INT(v);
+	/* After a restart: BlueZ's bond file. */
+	if (!rb_bondinfo_read(d->bluez_storage, d->adapter_addr, peer->addr,
+			      &info, &error)) {
+		g_debug("no key type for %s: %s", peer->addr, error->message);
+		return RB_KEY_UNKNOWN;
+	}
+	g_hash_table_replace(d->keys, g_steal_pointer(&k),
+			     GINT_TO_POINTER(info.key_type));
+	return info.key_type;
+}
+
+static void reply_error(RbDaemon *d, RbProtoError code, const char *message,
+			const char *field, uint32_t request_id)
+{
+	g_autofree uint8_t *msg = NULL;
+	gsize len = 0;
+
+	g_message("protocol error reply: %s", message);
+	msg = rb_codec_encode_error(code, message, field, request_id, &len);
+	notify_framed(d, RB_GATT_CHAR_PROTOCOL, msg, len);
+}
+
+static void reply_config(RbDaemon *d, uint32_t request_id)
+{
+	g_autofree uint8_t *msg = NULL;
+	gsize len = 0;
+
+	msg = rb_codec_encode_config(rb_policy_config(d->policy), request_id,
+				     &len);
+	notify_framed(d, RB_GATT_CHAR_PROTOCOL, msg, len);
+}
+
+static void handle_request(RbDaemon *d, GBytes *msg)
+{
+	RbRequest req;
+	RbProtoError code = RB_PROTO_ERROR_MALFORMED;
+	RbSetting bad;
+	g_autoptr(GError) error = NULL;
+	gsize len;
+	const uint8_t *data = g_bytes_get_data(msg, &len);
+	g_autofree char *text = NULL;
+
+	memset(&req, 0, sizeof(req));
+	if (!rb_codec_decode_request(data, len, &req, &code, &error)) {
+		reply_error(d, code, error->message, "", req.request_id);
+		return;
+	}
+	switch (req.kind) {
+	case RB_REQUEST_CONFIG_GET:
+		reply_config(d, req.request_id);
+		break;
+	case RB_REQUEST_CONFIG_SET:
+		if (!rb_policy_set_config(d->policy, &req.update, &bad,
+					  now_ms(), d->fx)) {
+			const RbSettingInfo *info = rb_setting_info(bad);
+
+			text = g_strdup_printf("%s=%u out of range (allowed "
+					       "%u..%u); nothing changed",
+					       info->field,
+					       req.update.value[bad], info->min,
+					       info->max);
+			reply_error(d, RB_PROTO_ERROR_OUT_OF_RANGE, text,
+				    info->field, req.request_id);
+			break;
+		}
+		g_message("config changed over BLE");
+		run_effects(d);
+		reply_config(d, req.request_id);
+		break;
+	}
+}
+
+static RbReassembler *reassembler_for(RbDaemon *d, const char *path)
+{
+	RbReassembler *r = g_hash_table_lookup(d->reassembly, path);
+
+	if (!r) {
+		r = g_new0(RbReassembler, 1);
+		rb_reassembler_init(r);
+		g_hash_table_insert(d->reassembly, g_strdup(path), r);
+	}
+	return r;
+}
+
+static void free_reassembler(gpointer p)
+{
+	rb_reassembler_clear(p);
+	g_free(p);
+}
+
+static RbGattWriteResult on_gatt_write(RbGattChar which, const char *path,
+				       GBytes *value, void *data)
+{
+	RbDaemon *d = data;
+	RbGattWriteResult res = {RB_GATT_WRITE_OK, RB_WRITE_OK};
+	const RbBluezDevice *dev = rb_bluez_lookup_device(d->bluez, path);
+	RbLinkFacts f;
+	RbTime now = now_ms();
+	g_autoptr(GBytes) msg = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len;
+	const uint8_t *bytes;
+
+	memset(&f, 0, sizeof(f));
+	if (!dev || !peer_of_device(dev, &f.peer)) {
+		g_message("write on %s from unknown device %s refused",
+			  rb_gatt_char_name(which), path);
+		res.status = RB_GATT_WRITE_REJECTED;
+		res.verdict = RB_WRITE_REJECT_NOT_PAIRED;
+		return res;
+	}
+	f.paired = dev->paired;
+	f.bonded = dev->bonded;
+	f.encrypted = link_encrypted(d, &f.peer);
+	f.key = f.bonded ? key_of(d, &f.peer) : RB_KEY_UNKNOWN;
+	res.verdict = rb_policy_write(d->policy, &f, now, d->fx);
+	run_effects(d);
+	if (res.verdict != RB_WRITE_OK) {
+		res.status = RB_GATT_WRITE_REJECTED;
+		return res;
+	}
+
+	if (which == RB_GATT_CHAR_OTA_DATA) {
+		g_message("OTA data from %s: no OTA data path in this version",
+			  f.peer.addr);
+		res.status = RB_GATT_WRITE_UNLIKELY;
+		return res;
+	}
+	bytes = g_bytes_get_data(value, &len);
+	switch (rb_reassembler_feed(reassembler_for(d, path), bytes, len, now,
+				    &msg, &error)) {
+	case RB_FRAME_MORE:
+		break;
+	case RB_FRAME_COMPLETE:
+		handle_request(d, msg);
+		break;
+	case RB_FRAME_ERROR:
+		reply_error(d,
+			    g_error_matches(error, RB_ERROR, RB_ERROR_TOO_LARGE)
+				    ? RB_PROTO_ERROR_TOO_LARGE
+				    : RB_PROTO_ERROR_MALFORMED,
+			    error->message, "", 0);
+		break;
+	}
+	run_effects(d);
+	return res;
+}
+
+static GBytes *on_gatt_read(RbGattChar which, const char *path, void *data)
+{
+	RbDaemon *d = data;
+	const RbBluezDevice *dev;
+	RbAccess a;
+	uint8_t *msg = NULL;
+	gsize len = 0;
+	RbPeer peer;
+	static const uint8_t one = 1;
+
+	switch (which) {
+	case RB_GATT_CHAR_ACCESS:
+		a = rb_policy_access(d->policy, now_ms());
+		msg = rb_codec_encode_access(&a, &len);
+		return g_bytes_new_take(msg, len);
+	case RB_GATT_CHAR_PROTOCOL:
+		msg = rb_codec_encode_config(rb_policy_config(d->policy), 0,
+					     &len);
+		return g_bytes_new_take(msg, len);
+	case RB_GATT_CHAR_PAIR:
+		/* BlueZ passes a secure-read only over an encrypted,
+		 * authenticated link. */
+		dev = rb_bluez_lookup_device(d->bluez, path);
+		if (dev && peer_of_device(dev, &peer)) {
+			Link *l = link_of(d, &peer);
+
+			if (l)
+				l->encrypted = true;
+			rb_policy_encrypted(d->policy, &peer, now_ms(), d->fx);
+			run_effects(d);
+		}
+		return g_bytes_new_static(&one, 1);
+	case RB_GATT_CHAR_OTA_DATA:
+		return NULL;
+	}
+	return NULL;
+}
+
+static const RbGattCallbacks gatt_callbacks = {
+	.read = on_gatt_read,
+	.write = on_gatt_write,
+};
+
+/* ---- agent ---- */
+
+static gboolean on_display_passkey(const char *path, guint32 passkey,
+				   guint16 entered, void *data)
+{
+	RbDaemon *d = data;
+	const RbBluezDevice *dev = rb_bluez_lookup_device(d->bluez, path);
+	RbPeer peer;
+	bool shown;
+
+	if (!dev || !peer_of_device(dev, &peer)) {
+		g_message("passkey for unknown device %s refused", path);
+		return FALSE;
+	}
+	if (entered > 0 && rb_policy_pairing_mode(d->policy))
+		return TRUE; /* the same PIN, keys typed on the phone */
+	shown = rb_policy_passkey(d->policy, &peer, passkey, now_ms(), d->fx);
+	run_effects(d);
+	return shown;
+}
+
+static const RbAgentCallbacks agent_callbacks = {
+	.display_passkey = on_display_passkey,
+};
+
+/* ---- BlueZ life ---- */
+
+static void registration_failed(RbDaemon *d, const char *what,
+				const GError *error)
+{
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return;
+	g_warning("%s on %s failed: %s", what, d->adapter_path, error->message);
+	sd_notifyf(0, "STATUS=%s failed: %s", what, error->message);
+	d->registering = false;
+}
+
+static void advert_registered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_advert_register_finish(((RbDaemon *)data)->advert, res,
+				       &error)) {
+		registration_failed(d, "RegisterAdvertisement", error);
+		return;
+	}
+	d->registering = false;
+	d->registered = true;
+	g_message("registered on %s as %s", d->adapter_path, d->name);
+	sd_notifyf(0, "%sSTATUS=advertising as %s on %s",
+		   d->ready_sent ? "" : "READY=1\n", d->name, d->adapter_path);
+	d->ready_sent = true;
+	/* Show the current state to subscribers that come back. */
+	rb_policy_tick(d->policy, now_ms(), d->fx);
+	run_effects(d);
+}
+
+static void app_registered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_gatt_register_finish(((RbDaemon *)data)->gatt, res, &error)) {
+		registration_failed(d, "RegisterApplication", error);
+		return;
+	}
+	rb_advert_register(d->advert, d->adapter_path, d->session,
+			   advert_registered, d);
+}
+
+static void sc_only_done(uint16_t index, uint8_t status, void *data)
+{
+	if (status == RB_MGMT_STATUS_SUCCESS)
+		g_message("hci%u: Secure Connections only", index);
+	else
+		g_warning("hci%u: Secure-Connections-only mode refused (%s); "
+			  "writes still need an authenticated P-256 key",
+			  index, rb_mgmt_status_str(status));
+}
+
+static void alias_set(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_bluez_set_adapter_property_finish(((RbDaemon *)data)->bluez,
+						  res, &error)) {
+		registration_failed(d, "setting Alias", error);
+		return;
+	}
+	if (d->mgmt && d->adapter_index >= 0 &&
+	    !rb_mgmt_set_secure_conn(d->mgmt, (uint16_t)d->adapter_index,
+				     RB_MGMT_SC_ONLY, sc_only_done, d, &error))
+		g_warning("Secure-Connections-only not set: %s",
+			  error->message);
+	rb_gatt_register(d->gatt, d->adapter_path, d->session, app_registered,
+			 d);
+}
+
+static void pairable_set(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_bluez_set_adapter_property_finish(((RbDaemon *)data)->bluez,
+						  res, &error)) {
+		registration_failed(d, "setting Pairable", error);
+		return;
+	}
+	rb_bluez_set_adapter_property(
+		d->bluez, d->adapter_path, RB_BLUEZ_ADAPTER_PROP_ALIAS,
+		g_variant_new_string(d->name), d->session, alias_set, d);
+}
+
+static void agent_registered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_agent_register_finish(((RbDaemon *)data)->agent, res, &error)) {
+		registration_failed(d, "RegisterAgent", error);
+		return;
+	}
+	rb_bluez_set_adapter_property(
+		d->bluez, d->adapter_path, RB_BLUEZ_ADAPTER_PROP_PAIRABLE,
+		g_variant_new_boolean(rb_policy_pairing_mode(d->policy)),
+		d->session, pairable_set, d);
+}
+
+static void powered_on(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_bluez_set_adapter_property_finish(((RbDaemon *)data)->bluez,
+						  res, &error)) {
+		registration_failed(d, "powering on", error);
+		return;
+	}
+	rb_agent_register(d->agent, d->session, agent_registered, d);
+}
+
+/* Reports the bonds BlueZ holds on our adapter to the policy. */
+static void sync_device(RbDaemon *d, const RbBluezDevice *dev, bool gone)
+{
+	RbPeer peer, *known;
+	bool bonded = !gone && dev->bonded &&
+		      g_strcmp0(dev->adapter_path, d->adapter_path) == 0;
+
+	if (!peer_of_device(dev, &peer))
+		return;
+	known = g_hash_table_lookup(d->bonds, dev->path);
+	if (known && (!bonded || !rb_peer_equal(known, &peer))) {
+		rb_policy_bond_removed(d->policy, known, now_ms(), d->fx);
+		g_hash_table_remove(d->bonds, dev->path);
+		known = NULL;
+	}
+	if (bonded && !known) {
+		g_hash_table_insert(d->bonds, g_strdup(dev->path),
+				    g_memdup2(&peer, sizeof(peer)));
+		rb_policy_bond_added(d->policy, &peer, now_ms(), d->fx);
+	}
+}
+
+static void start_registration(RbDaemon *d)
+{
+	g_autoptr(GPtrArray) adapters = NULL;
+	g_autoptr(GPtrArray) devs = NULL;
+	const RbBluezAdapter *ad = NULL;
+	g_autofree char *name = NULL;
+
+	if (d->registering || d->registered || !rb_bluez_owner(d->bluez))
+		return;
+	adapters = rb_bluez_list_adapters(d->bluez);
+	for (guint i = 0; i < adapters->len; i++) {
+		const RbBluezAdapter *a = g_ptr_array_index(adapters, i);
+		const char *base = strrchr(a->path, '/');
+
+		if (!d->cfg->adapter || g_strcmp0(base ? base + 1 : a->path,
+						  d->cfg->adapter) == 0) {
+			ad = a;
+			break;
+		}
+	}
+	if (!ad || !ad->address[0]) {
+		g_message("waiting for adapter %s",
+			  d->cfg->adapter ? d->cfg->adapter : "(any)");
+		sd_notifyf(0, "STATUS=waiting for adapter %s",
+			   d->cfg->adapter ? d->cfg->adapter : "(any)");
+		return;
+	}
+	g_free(d->adapter_path);
+	d->adapter_path = g_strdup(ad->path);
+	d->adapter_index = (int)g_ascii_strtoll(strrchr(ad->path, 'i') + 1,
+						NULL, 10);
+	g_strlcpy(d->adapter_addr, ad->address, sizeof(d->adapter_addr));
+	name = rb_bluez_box_name(ad->address);
+	g_strlcpy(d->name, name, sizeof(d->name));
+	rb_policy_set_name(d->policy, d->name, now_ms(), d->fx);
+	rb_agent_set_adapter(d->agent, d->adapter_path);
+	rb_advert_set_local_name(d->advert, d->name, NULL);
+	g_message("using adapter %s (%s), hci%d", d->adapter_path,
+		  d->adapter_addr, d->adapter_index);
+
+	/* Start-up reconciliation: BlueZ's bonds against the owner. */
+	devs = rb_bluez_list_devices(d->bluez);
+	for (guint i = 0; i < devs->len; i++)
+		sync_device(d, g_ptr_array_index(devs, i), false);
+	run_effects(d);
+
+	d->registering = true;
+	sd_notify(0, "STATUS=registering with BlueZ");
+	if (!ad->powered)
+		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
+					      RB_BLUEZ_ADAPTER_PROP_POWERED,
+					      g_variant_new_boolean(TRUE),
+					      d->session, powered_on, d);
+	else
+		rb_agent_register(d->agent, d->session, agent_registered, d);
+}
+
+static void on_bluez_appeared(const char *owner, void *data)
+{
+	RbDaemon *d = data;
+
+	g_message("org.bluez appeared (%s)", owner);
+	g_clear_object(&d->session);
+	d->session = g_cancellable_new();
+	start_registration(d);
+}
+
+static void on_bluez_vanished(void *data)
+{
+	RbDaemon *d = data;
+
+	g_message("org.bluez vanished: waiting for it to come back");
+	sd_notify(0, "STATUS=waiting for org.bluez");
+	if (d->session)
+		g_cancellable_cancel(d->session);
+	d->registering = false;
+	d->registered = false;
+	g_hash_table_remove_all(d->bonds);
+	g_hash_table_remove_all(d->reassembly);
+}
+
+static void on_adapter_added(const RbBluezAdapter *a, void *data)
+{
+	start_registration(data);
+}
+
+static void on_adapter_changed(const RbBluezAdapter *a, unsigned int changed,
+			       void *data)
+{
+	RbDaemon *d = data;
+
+	if (g_strcmp0(a->path, d->adapter_path) != 0) {
+		start_registration(d);
+		return;
+	}
+	/* bluetoothd turns Pairable on when the default agent changes:
+	 * re-assert what the policy says. */
+	if ((changed & RB_BLUEZ_ADAPTER_CHANGED_PAIRABLE) &&
+	    a->pairable != rb_policy_pairing_mode(d->policy)) {
+		g_message("%s: Pairable changed to %s behind our back; "
+			  "setting it back",
+			  a->path, a->pairable ? "on" : "off");
+		set_pairable(d, rb_policy_pairing_mode(d->policy));
+	}
+	if ((changed & RB_BLUEZ_ADAPTER_CHANGED_POWERED) && a->powered &&
+	    !d->registered && !d->registering)
+		start_registration(d);
+}
+
+static void on_adapter_removed(const char *path, void *data)
+{
+	RbDaemon *d = data;
+
+	if (g_strcmp0(path, d->adapter_path) != 0)
+		return;
+	g_message("adapter %s removed", path);
+	d->registered = false;
+	d->registering = false;
+	g_clear_pointer(&d->adapter_path, g_free);
+	d->adapter_index = -1;
+}
+
+static void on_device_added(const RbBluezDevice *dev, void *data)
+{
+	RbDaemon *d = data;
+
+	sync_device(d, dev, false);
+	run_effects(d);
+}
+
+static void on_device_changed(const RbBluezDevice *dev, unsigned int changed,
+			      void *data)
+{
+	RbDaemon *d = data;
+
+	if (changed &
+	    (RB_BLUEZ_DEVICE_CHANGED_BONDED | RB_BLUEZ_DEVICE_CHANGED_PAIRED |
+	     RB_BLUEZ_DEVICE_CHANGED_ADDRESS |
+	     RB_BLUEZ_DEVICE_CHANGED_ADDRESS_TYPE))
+		sync_device(d, dev, false);
+	if ((changed & RB_BLUEZ_DEVICE_CHANGED_CONNECTED) && !dev->connected) {
+		g_hash_table_remove(d->reassembly, dev->path);
+		if (d->gatt)
+			rb_gatt_forget_device(d->gatt, dev->path);
+	}
+	run_effects(d);
+}
+
+static void on_device_removed(const RbBluezDevice *dev, void *data)
+{
+	RbDaemon *d = data;
+
+	sync_device(d, dev, true);
+	g_hash_table_remove(d->reassembly, dev->path);
+	run_effects(d);
+}
+
+static const RbBluezCallbacks bluez_callbacks = {
+	.appeared = on_bluez_appeared,
+	.vanished = on_bluez_vanished,
+	.adapter_added = on_adapter_added,
+	.adapter_changed = on_adapter_changed,
+	.adapter_removed = on_adapter_removed,
+	.device_added = on_device_added,
+	.device_changed = on_device_changed,
+	.device_removed = on_device_removed,
+};
+
+/* ---- hardware ---- */
+
+static void on_button(RbButton button, bool pressed, uint64_t ts, void *data)
+{
+	RbDaemon *d = data;
+
+	g_debug("button %s %s", rb_button_name(button),
+		pressed ? "down" : "up");
+	rb_policy_button(d->policy, button, pressed, (RbTime)ts, d->fx);
+	run_effects(d);
+}
+
+static bool open_buttons(RbDaemon *d, GError **error)
+{
+	const RbDaemonConfig *c = d->cfg;
+	RbButtonsGpiodOptions g;
+	RbButtonsEvdevOptions e;
+	RbGpioBias bias = RB_GPIO_BIAS_PULL_UP;
+
+	switch (c->buttons_backend) {
+	case RB_BUTTONS_BACKEND_GPIOD:
+		memset(&g, 0, sizeof(g));
+		g.chip = c->gpio_chip;
+		for (unsigned int i = 0; i < RB_BUTTON_COUNT; i++)
+			g.lines[i] = c->gpio_lines[i];
+		g.active_low = c->gpio_active_low;
+		if (c->gpio_bias)
+			rb_gpio_bias_from_string(c->gpio_bias, &bias);
+		g.bias = bias;
+		d->buttons = rb_buttons_gpiod_new(&g, on_button, d, error);
+		break;
+	case RB_BUTTONS_BACKEND_EVDEV:
+		memset(&e, 0, sizeof(e));
+		e.device = c->evdev_device && c->evdev_device[0]
+				   ? c->evdev_device
+				   : NULL;
+		for (unsigned int i = 0; i < RB_BUTTON_COUNT; i++)
+			e.keys[i] = c->evdev_keys[i];
+		e.grab = c->evdev_grab;
+		d->buttons = rb_buttons_evdev_new(&e, on_button, d, error);
+		break;
+	case RB_BUTTONS_BACKEND_FIFO:
+		d->buttons = rb_buttons_fifo_new(c->fifo_path, on_button, d,
+						 error);
+		break;
+	case RB_BUTTONS_BACKEND_NONE:
+		g_message("no buttons configured: pairing mode cannot open");
+		return true;
+	}
+	return d->buttons != NULL;
+}
+
+static void open_display(RbDaemon *d)
+{
+	const RbDaemonConfig *c = d->cfg;
+	g_autoptr(GError) error = NULL;
+
+	switch (c->display_backend) {
+	case RB_DISPLAY_BACKEND_SSD1306:
+		d->display = rb_display_ssd1306_new(&rb_i2c_dev_ops, NULL,
+						    c->i2c_bus, c->i2c_address,
+						    c->display_height, &error);
+		break;
+	case RB_DISPLAY_BACKEND_HD44780:
+		d->display = rb_display_hd44780_new(
+			&rb_i2c_dev_ops, NULL, c->i2c_bus, c->i2c_address,
+			c->display_width, c->display_height,
+			&rb_hd44780_default_pins, &error);
+		break;
+	case RB_DISPLAY_BACKEND_FILE:
+		d->display = rb_display_file_new(c->display_file,
+						 RB_DISPLAY_FILE_PBM,
+						 c->display_height, &error);
+		break;
+	case RB_DISPLAY_BACKEND_NONE:
+		break;
+	}
+	if (!d->display) {
+		if (error)
+			g_warning("display: %s; screens (and PINs) go to the "
+				  "journal instead",
+				  error->message);
+		d->display = rb_display_none_new();
+	}
+}
+
+/* ---- life ---- */
+
+static gboolean watchdog_ping(gpointer data)
+{
+	sd_notify(0, "WATCHDOG=1");
+	return G_SOURCE_CONTINUE;
+}
+
+RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
+			GError **error)
+{
+	g_autoptr(RbDaemon) d = g_new0(RbDaemon, 1);
+	g_autoptr(GError) load_error = NULL;
+	RbState st;
+	uint64_t wd_usec = 0;
+
+	d->bus = g_object_ref(bus);
+	d->cfg = opts->config;
+	d->bluez_storage = g_strdup(opts->bluez_storage
+					    ? opts->bluez_storage
+					    : RB_BONDINFO_DEFAULT_ROOT);
+	d->adapter_index = -1;
+	d->fx = rb_effects_new();
+	d->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	d->links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					 g_free);
+	d->bonds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					 g_free);
+	d->reassembly = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      free_reassembler);
+	g_strlcpy(d->name, "Reaction", sizeof(d->name));
+
+	d->store = rb_store_open(opts->state_dir, error);
+	if (!d->store)
+		return NULL;
+	if (!rb_store_load(d->store, &st, wall_ms(),
+			   d->cfg->policy.value[RB_SETTING_PIN_LOCKOUT_MS],
+			   &load_error))
+		g_warning("state in %s unusable: %s; starting with no owner "
+			  "and pairing locked out",
+			  opts->state_dir, load_error->message);
+
+	/* The mgmt socket first: without it there is no policy to enforce. */
+	d->mgmt = rb_mgmt_new(&mgmt_callbacks, d, error);
+	if (!d->mgmt)
+		return NULL;
+
+	open_display(d);
+	d->policy = rb_policy_new(&d->cfg->policy, &st, d->name, now_ms(),
+				  wall_ms(), d->fx);
+	if (!open_buttons(d, error))
+		return NULL;
+
+	d->bluez = rb_bluez_new(bus, &bluez_callbacks, d);
+	d->agent = rb_agent_new(d->bluez, &agent_callbacks, d, error);
+	if (!d->agent)
+		return NULL;
+	d->gatt = rb_gatt_new(d->bluez, &gatt_callbacks, d);
+	d->advert = rb_advert_new(d->bluez, d->name, NULL, d, error);
+	if (!d->advert)
+		return NULL;
+	run_effects(d);
+
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
+		d->watchdog_id = g_timeout_add((guint)MAX(wd_usec / 2000, 1),
+					       watchdog_ping, d);
+	sd_notify(0, "STATUS=waiting for org.bluez");
+	return g_steal_pointer(&d);
+}
+
+static void stop_step_done(RbDaemon *d)
+{
+	if (d->stop_pending > 0)
+		d->stop_pending--;
+	if (d->stop_pending == 0 && d->stop_done) {
+		GSourceFunc done = d->stop_done;
+
+		d->stop_done = NULL;
+		if (d->stop_timeout_id)
+			g_source_remove(d->stop_timeout_id);
+		d->stop_timeout_id = 0;
+		done(d->stop_data);
+	}
+}
+
+static void advert_unregistered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	rb_advert_unregister_finish(((RbDaemon *)data)->advert, res, NULL);
+	stop_step_done(data);
+}
+
+static void app_unregistered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	rb_gatt_unregister_finish(((RbDaemon *)data)->gatt, res, NULL);
+	stop_step_done(data);
+}
+
+static void agent_unregistered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	rb_agent_unregister_finish(((RbDaemon *)data)->agent, res, NULL);
+	stop_step_done(data);
+}
+
+static void pairable_off(GObject *src, GAsyncResult *res, gpointer data)
+{
+	rb_bluez_set_adapter_property_finish(((RbDaemon *)data)->bluez, res,
+					     NULL);
+	stop_step_done(data);
+}
+
+static gboolean stop_timeout(gpointer data)
+{
+	RbDaemon *d = data;
+
+	d->stop_timeout_id = 0;
+	g_message("BlueZ did not answer: stopping anyway");
+	d->stop_pending = 1;
+	stop_step_done(d);
+	return G_SOURCE_REMOVE;
+}
+
+void rb_daemon_stop(RbDaemon *d, GSourceFunc done, void *user_data)
+{
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	d->stop_done = done;
+	d->stop_data = user_data;
+	d->stop_pending = 1;
+	if (d->bluez && rb_bluez_owner(d->bluez) && d->adapter_path) {
+		d->stop_pending += 4;
+		rb_advert_unregister(d->advert, NULL, advert_unregistered, d);
+		rb_gatt_unregister(d->gatt, NULL, app_unregistered, d);
+		rb_agent_unregister(d->agent, NULL, agent_unregistered, d);
+		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
+					      RB_BLUEZ_ADAPTER_PROP_PAIRABLE,
+					      g_variant_new_boolean(FALSE),
+					      NULL, pairable_off, d);
+	}
+	d->stop_timeout_id = g_timeout_add(STOP_TIMEOUT_MS, stop_timeout, d);
+	stop_step_done(d);
+}
+
+void rb_daemon_free(RbDaemon *d)
+{
+	if (!d)
+		return;
+	if (d->session)
+		g_cancellable_cancel(d->session);
+	if (d->timer_id)
+		g_source_remove(d->timer_id);
+	if (d->encryption_poll_id)
+		g_source_remove(d->encryption_poll_id);
+	if (d->watchdog_id)
+		g_source_remove(d->watchdog_id);
+	if (d->stop_timeout_id)
+		g_source_remove(d->stop_timeout_id);
+	if (d->display)
+		rb_display_flush(d->display);
+	g_clear_pointer(&d->advert, rb_advert_free);
+	g_clear_pointer(&d->gatt, rb_gatt_free);
+	g_clear_pointer(&d->agent, rb_agent_free);
+	g_clear_pointer(&d->bluez, rb_bluez_free);
+	g_clear_pointer(&d->buttons, rb_buttons_source_free);
+	g_clear_pointer(&d->display, rb_display_free);
+	g_clear_pointer(&d->mgmt, rb_mgmt_free);
+	g_clear_pointer(&d->policy, rb_policy_free);
+	g_clear_pointer(&d->store, rb_store_free);
+	g_clear_pointer(&d->fx, g_array_unref);
+	g_clear_pointer(&d->keys, g_hash_table_unref);
+	g_clear_pointer(&d->links, g_hash_table_unref);
+	g_clear_pointer(&d->bonds, g_hash_table_unref);
+	g_clear_pointer(&d->reassembly, g_hash_table_unref);
+	g_clear_object(&d->session);
+	g_clear_object(&d->bus);
+	g_free(d->adapter_path);
+	g_free(d->bluez_storage);
+	g_free(d);
+}
