@@ -9,8 +9,10 @@
  *  - DisplayPasskey for a device on the box's adapter (rb_agent_set_adapter)
  *    goes to display_passkey(); a device elsewhere, or any device while no
  *    adapter is set, is refused (logged, Rejected) without a callback.
- *    DisplayPasskey's reply has no effect on the pairing in BlueZ: when the
- *    owner refuses, it must disconnect the peer itself.
+ *    BlueZ 5.66 sends DisplayPasskey without waiting for a reply
+ *    (src/agent.c, agent_display_passkey: g_dbus_send_message), so the
+ *    reply has no effect on the pairing: when the owner refuses, it must
+ *    disconnect the peer itself (rb_bluez_disconnect_device).
  *  - RequestAuthorization (Just Works), RequestConfirmation,
  *    RequestPasskey, RequestPinCode, DisplayPinCode and AuthorizeService
  *    are always answered org.bluez.Error.Rejected and logged; refused() is

@@ -101,8 +101,12 @@ static GVariant *iface_get_properties(GDBusInterfaceSkeleton *skel)
 			g_dbus_interface_skeleton_get_connection(skel), NULL,
 			g_dbus_interface_skeleton_get_object_path(skel),
 			self->info->name, p->name, NULL, self->user_data);
-		if (v)
-			g_variant_builder_add(&b, "{sv}", p->name, v);
+		if (!v)
+			continue;
+		/* Getters may return floating or owned values. */
+		g_variant_take_ref(v);
+		g_variant_builder_add(&b, "{sv}", p->name, v);
+		g_variant_unref(v);
 	}
 	return g_variant_builder_end(&b);
 }
