@@ -1,0 +1,186 @@
+# shellcheck shell=bash
+# Helpers for the reaction-boxd scenarios (guest only, sourced). The box is
+# the real reaction-boxd on $RB_BOX_HCI with FIFO buttons and the file
+# display; phones are reaction-boxctl on $RB_PHONE_HCI and $RB_PHONE2_HCI.
+#
+#   box_start [KEY=VALUE...]  write a config ([Policy] keys) and start the daemon
+#   box_stop / box_restart    SIGTERM (checks exit 0) / stop and start again
+#   box_press/box_release B   a button edge on the FIFO
+#   box_tap B                 press, 100 ms, release
+#   box_chord                 hold QUIZZER_RESET + TIMER_530 + CONTEST for 2 s
+#   box_screen                the screen's first line ("PIN 123456 58", "IDLE")
+#   wait_screen REGEX [SECS]  wait until the screen's first line matches
+#   wait_log REGEX [SECS]     wait until the daemon's log matches
+#   pairable                  Adapter1.Pairable of the box ("true"/"false")
+#   phone / phone2 ARGS...    reaction-boxctl on the phone adapters
+#   expect_rc N CMD...        run CMD, fail unless it exits N
+#   box_bond_exists ADDR      the box's BlueZ holds a bond for ADDR
+#   step / pass / fail        transcript lines
+set -euo pipefail
+# shellcheck disable=SC2119,SC2120 # box_start takes optional [Policy] lines
+
+RB_BUILD=${RB_BUILD:-.}
+BOXD=$RB_BUILD/reaction-boxd
+BOXCTL=$RB_BUILD/reaction-boxctl
+T=${RB_T:-/run/rbtest}
+BOX_PID=
+WATCH_PIDS=()
+
+step() { echo "--- $*"; }
+pass() { echo "PASS: $*"; }
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -f "$T/boxd.log" ]; then
+		echo "--- tail of the daemon's log:" >&2
+		tail -n 40 "$T/boxd.log" >&2
+	fi
+	exit 1
+}
+
+[ "${RB_VM:-}" = 1 ] || fail "run inside the VM: tests/vm/run-vm -- $0"
+[ -x "$BOXD" ] || fail "$BOXD not built (set RB_BUILD to the build directory)"
+[ -x "$BOXCTL" ] || fail "$BOXCTL not built"
+
+_box_cleanup() {
+	local p
+	for p in "${WATCH_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	if [ -n "$BOX_PID" ]; then
+		kill -TERM "$BOX_PID" 2>/dev/null || true
+		wait "$BOX_PID" 2>/dev/null || true
+	fi
+}
+trap _box_cleanup EXIT
+
+rm -rf "$T"
+mkdir -p "$T/state"
+
+box_start() {
+	local kv
+	{
+		echo "[Policy]"
+		for kv in "$@"; do
+			echo "$kv"
+		done
+		echo "[Adapter]"
+		echo "Name=$RB_BOX_HCI"
+		echo "[Buttons]"
+		echo "Backend=fifo"
+		echo "FifoPath=$T/buttons"
+		echo "[Display]"
+		echo "Backend=file"
+		echo "File=$T/screen"
+	} >"$T/box.conf"
+	_box_launch
+}
+
+_box_launch() {
+	local before=0
+	[ -f "$T/boxd.log" ] && before=$(grep -c "registered on" "$T/boxd.log" || true)
+	G_MESSAGES_DEBUG=${RB_DEBUG:-} ${RB_VALGRIND:-} "$BOXD" --config "$T/box.conf" \
+		--state-dir "$T/state" >>"$T/boxd.log" 2>&1 &
+	BOX_PID=$!
+	_wait_count "registered on" $((before + 1)) 60 ||
+		fail "reaction-boxd did not register with BlueZ within 60 s"
+	[ -p "$T/buttons" ] || fail "no button FIFO at $T/buttons"
+}
+
+_wait_count() { # REGEX N SECS
+	local n=$(($3 * 10)) c
+	while :; do
+		c=$(grep -c -E "$1" "$T/boxd.log" 2>/dev/null || true)
+		[ "${c:-0}" -ge "$2" ] && return 0
+		kill -0 "$BOX_PID" 2>/dev/null || fail "reaction-boxd died"
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+box_stop() {
+	local rc=0
+	kill -TERM "$BOX_PID"
+	wait "$BOX_PID" || rc=$?
+	BOX_PID=
+	[ "$rc" = 0 ] || fail "reaction-boxd exited $rc on SIGTERM"
+}
+
+box_restart() {
+	box_stop
+	_box_launch
+}
+
+box_press() { echo "press $1" >"$T/buttons"; }
+box_release() { echo "release $1" >"$T/buttons"; }
+box_tap() {
+	box_press "$1"
+	sleep 0.1
+	box_release "$1"
+}
+box_chord() {
+	box_press QUIZZER_RESET
+	box_press TIMER_530
+	box_press CONTEST
+	sleep 2
+	box_release QUIZZER_RESET
+	box_release TIMER_530
+	box_release CONTEST
+	sleep 0.1
+}
+
+box_screen() { head -n 1 "$T/screen.txt" 2>/dev/null || true; }
+
+wait_screen() { # REGEX [SECS]
+	local n=$((${2:-10} * 10))
+	until box_screen | grep -q -E "$1"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "screen is '$(box_screen)', expected /$1/"
+		sleep 0.1
+	done
+	echo "box shows: $(box_screen)"
+}
+
+wait_log() { # REGEX [SECS]
+	local n=$((${2:-10} * 10))
+	until grep -q -E "$1" "$T/boxd.log"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "no /$1/ in the daemon's log"
+		sleep 0.1
+	done
+}
+
+pairable() {
+	busctl get-property org.bluez "/org/bluez/$RB_BOX_HCI" \
+		org.bluez.Adapter1 Pairable | awk '{print $2}'
+}
+
+expect_pairable() {
+	local want=$1 n=50
+	until [ "$(pairable)" = "$want" ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "Pairable is $(pairable), expected $want"
+		sleep 0.1
+	done
+}
+
+phone() { "$BOXCTL" --adapter "$RB_PHONE_HCI" --box "$RB_BOX_ADDR" "$@"; }
+phone2() { "$BOXCTL" --adapter "$RB_PHONE2_HCI" --box "$RB_BOX_ADDR" "$@"; }
+
+expect_rc() { # N CMD...
+	local want=$1 rc=0
+	shift
+	echo "\$ $*"
+	"$@" || rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
+}
+
+box_bond_exists() { [ -e "/var/lib/bluetooth/$RB_BOX_ADDR/$1/info" ]; }
+
+# watch_start FILE [ADAPTER-FN]: subscribe in the background, output to FILE.
+watch_start() {
+	local out=$1 fn=${2:-phone}
+	"$fn" --json watch --timeout 120 >"$out" 2>&1 &
+	WATCH_PIDS+=($!)
+	sleep 3
+}
