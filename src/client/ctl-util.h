@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * reaction-boxctl's pure parts: command-line parsing, the mapping of BlueZ
+ * errors to exit codes, PIN and hex parsing, and the text and JSON output
+ * of decoded messages. No D-Bus, no I/O.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/codec.h"
+#include "core/config.h"
+
+/* Exit codes, documented in reaction-boxctl(1) and --help. */
+typedef enum {
+	RB_CTL_EXIT_OK = 0,
+	RB_CTL_EXIT_USAGE = 1,
+	RB_CTL_EXIT_NO_BOX = 2, /* no box found, or not connected */
+	RB_CTL_EXIT_TIMEOUT = 3,
+	RB_CTL_EXIT_NOT_PAIRED = 4, /* ATT 0x80 */
+	RB_CTL_EXIT_NOT_ENCRYPTED = 5, /* ATT 0x81 */
+	RB_CTL_EXIT_NOT_AUTHENTICATED = 6, /* ATT 0x82 */
+	RB_CTL_EXIT_NOT_AUTHORIZED = 7, /* ATT 0x83 */
+	RB_CTL_EXIT_PAIRING = 8, /* pairing failed or refused */
+	RB_CTL_EXIT_BOX_ERROR = 9, /* the box answered an ErrorMessage */
+	RB_CTL_EXIT_DBUS = 10, /* any other D-Bus or BlueZ error */
+	RB_CTL_EXIT_INTERRUPTED = 130, /* SIGINT or SIGTERM */
+} RbCtlExit;
+
+/* A short name for @code ("NOT_AUTHORIZED", "TIMEOUT", ...). */
+const char *rb_ctl_exit_name(RbCtlExit code);
+
+typedef enum {
+	RB_CTL_CMD_NONE = 0,
+	RB_CTL_CMD_SCAN,
+	RB_CTL_CMD_PAIR,
+	RB_CTL_CMD_STATUS,
+	RB_CTL_CMD_WATCH,
+	RB_CTL_CMD_CONFIG_GET,
+	RB_CTL_CMD_CONFIG_SET,
+	RB_CTL_CMD_CONFIG_READ,
+	RB_CTL_CMD_WRITE,
+	RB_CTL_CMD_TRIGGER_PAIRING,
+	RB_CTL_CMD_REMOVE,
+	RB_CTL_CMD_DISCONNECT,
+} RbCtlCommand;
+
+/* The command line. Strings point into argv (not owned) except @data. */
+typedef struct {
+	RbCtlCommand cmd;
+	bool help;
+	bool version;
+	/* global */
+	const char *adapter; /* "hci1"; NULL: the first adapter */
+	const char *box; /* address or name; NULL: first Reaction_* */
+	bool json;
+	unsigned int timeout_s; /* per step; default 20 */
+	bool timeout_given;
+	/* scan */
+	unsigned int duration_s; /* default 10 */
+	/* pair */
+	bool have_pin;
+	uint32_t pin;
+	const char *pin_file;
+	/* watch */
+	unsigned int count; /* 0: unlimited */
+	/* config set */
+	RbConfigUpdate update;
+	bool force; /* send out-of-range values anyway */
+	/* write */
+	GBytes *data; /* owned; --hex or --file contents */
+	const char *file;
+	bool raw;
+	bool no_wait;
+} RbCtlArgs;
+
+#define RB_CTL_DEFAULT_TIMEOUT_S 20
+#define RB_CTL_DEFAULT_SCAN_S 10
+
+/* Frees what rb_ctl_args_parse() allocated in @args. */
+void rb_ctl_args_clear(RbCtlArgs *args);
+
+/*
+ * Parses argv[1..argc-1]. Options may come before or after the command
+ * words. On error returns false with @error set (RB_ERROR_INVALID or
+ * RB_ERROR_RANGE) naming the offending argument. --file is only recorded
+ * here (args->file); the caller reads it. --help and --version succeed
+ * without a command.
+ */
+bool rb_ctl_args_parse(RbCtlArgs *args, int argc, char **argv, GError **error);
+
+/*
+ * Parses one "key=value" config assignment into @update. The key is a
+ * DeviceConfig protobuf field name; the value a decimal uint32. Unless
+ * @force, the value must be in the setting's documented range.
+ */
+bool rb_ctl_parse_assignment(const char *arg, bool force,
+			     RbConfigUpdate *update, GError **error);
+
+/* Parses a passkey: 1 to 6 decimal digits, nothing else. */
+bool rb_ctl_parse_pin(const char *s, uint32_t *pin);
+
+/*
+ * Finds the PIN in the box's screen text: the first line that is
+ * "PIN dddddd" (surrounding blanks allowed). Returns false if none.
+ */
+bool rb_ctl_find_pin_in_text(const char *text, uint32_t *pin);
+
+/*
+ * Parses hex bytes: pairs of hex digits, optionally separated by blanks,
+ * ':' or '-', with an optional leading "0x". Returns NULL with @error on
+ * bad input or no bytes. The caller unrefs the result.
+ */
+GBytes *rb_ctl_parse_hex(const char *s, GError **error);
+
+/*
+ * The exit code for a D-Bus error @name (e.g. "org.bluez.Error.Failed")
+ * with @message, from a call of kind @op. *att receives the ATT error code
+ * carried in the message (0 if none). Handles both forms BlueZ uses for
+ * application errors: the message "0x80" and "Operation failed with ATT
+ * error: 0x80".
+ */
+typedef enum {
+	RB_CTL_OP_GENERIC = 0,
+	RB_CTL_OP_CONNECT,
+	RB_CTL_OP_PAIR,
+	RB_CTL_OP_GATT,
+} RbCtlOp;
+
+RbCtlExit rb_ctl_exit_for_error(RbCtlOp op, const char *name,
+				const char *message, uint8_t *att);
+
+/* Parses "0xNN" (alone or at the end of a BlueZ message) into *att. */
+bool rb_ctl_att_from_message(const char *message, uint8_t *att);
+
+/*
+ * One line describing an ATT application error of the box
+ * ("NOT_AUTHORIZED (ATT 0x83) - this phone is not the box's write owner"),
+ * or NULL if @att is not one of 0x80..0x83. Static storage.
+ */
+const char *rb_ctl_att_reason(uint8_t att);
+const char *rb_ctl_att_reason_name(uint8_t att);
+
+/* Proto enum names, for output. */
+const char *rb_ctl_status_name(RbAccessStatus status);
+const char *rb_ctl_reject_name(RbWriteVerdict reason);
+const char *rb_ctl_stale_name(RbStaleHint hint);
+const char *rb_ctl_proto_error_name(RbProtoError code);
+
+/*
+ * A decoded message as one line: JSON (an object, no newline) or text.
+ * @source is the characteristic it came from ("access", "protocol"). The
+ * caller g_free()s the result.
+ */
+char *rb_ctl_reply_json(const RbReply *reply, const char *source);
+char *rb_ctl_reply_text(const RbReply *reply, const char *source);
+
+/* @len bytes as lower-case hex pairs separated by spaces; g_free(). */
+char *rb_ctl_hex_string(const uint8_t *data, gsize len);
+
+/* Appends @s to @out as a JSON string literal, quotes included. */
+void rb_ctl_json_append_string(GString *out, const char *s);
