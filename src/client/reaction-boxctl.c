@@ -97,6 +97,7 @@ typedef struct {
 	char *message;
 	uint8_t att;
 	char *dbus_error;
+	char *dbus_message;
 } Ctl;
 
 static void dev_free(gpointer p)
@@ -165,6 +166,8 @@ static bool fail_gerror(Ctl *c, RbCtlOp op, const char *what, const GError *err)
 	code = rb_ctl_exit_for_error(op, name, msg, &att);
 	g_free(c->dbus_error);
 	c->dbus_error = g_strdup(name);
+	g_free(c->dbus_message);
+	c->dbus_message = g_strdup(msg);
 	c->att = att;
 	reason = rb_ctl_att_reason(att);
 	if (reason)
@@ -286,6 +289,10 @@ static void emit_result(Ctl *c)
 		if (c->dbus_error) {
 			g_string_append(j, ",\"dbus_error\":");
 			rb_ctl_json_append_string(j, c->dbus_error);
+		}
+		if (c->dbus_message) {
+			g_string_append(j, ",\"dbus_message\":");
+			rb_ctl_json_append_string(j, c->dbus_message);
 		}
 		if (c->att)
 			g_string_append_printf(j, ",\"att_error\":\"0x%02x\"",
@@ -1089,14 +1096,15 @@ static void scan_print(Ctl *c, Dev *d)
 		print_line(j->str);
 	} else {
 		g_autofree char *line = NULL;
-		g_autofree char *rssi = d->has_rssi ? g_strdup_printf("%d dBm",
-								      d->rssi)
-						    : g_strdup("-");
+		g_autofree char *rssi = d->has_rssi
+						? g_strdup_printf("  %d dBm",
+								  d->rssi)
+						: g_strdup("");
 
-		line = g_strdup_printf("%-16s %s  %-8s%s%s", dev_label(d),
+		line = g_strdup_printf("%-16s %s%s%s%s", dev_label(d),
 				       d->address ? d->address : "?", rssi,
-				       d->paired ? " paired" : "",
-				       d->connected ? " connected" : "");
+				       d->paired ? "  paired" : "",
+				       d->connected ? "  connected" : "");
 		print_line(line);
 	}
 }
@@ -1796,6 +1804,7 @@ static void teardown(Ctl *c)
 	g_free(c->chr_pair);
 	g_free(c->message);
 	g_free(c->dbus_error);
+	g_free(c->dbus_message);
 }
 
 int main(int argc, char **argv)
