@@ -1117,6 +1117,34 @@ static void scan_check(Ctl *c, Dev *d)
 		scan_print(c, d);
 }
 
+/*
+ * BlueZ signals an RSSI only when it changed noticeably, so a box seen in
+ * an earlier scan may send no signal: before discovery stops, print the
+ * matching devices that have an RSSI now.
+ */
+static void scan_recheck(Ctl *c)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GVariant) objs = get_objects(c, &err);
+	g_autoptr(GVariantIter) it = NULL;
+	const char *path;
+	GVariant *ifaces;
+
+	if (!objs) {
+		g_debug("GetManagedObjects: %s", err->message);
+		return;
+	}
+	g_variant_get(objs, "(a{oa{sa{sv}}})", &it);
+	while (g_variant_iter_next(it, "{&o@a{sa{sv}}}", &path, &ifaces)) {
+		g_autoptr(GVariant) props = g_variant_lookup_value(
+			ifaces, IFACE_DEVICE, G_VARIANT_TYPE_VARDICT);
+
+		if (props && under(path, c->adapter_path))
+			scan_check(c, dev_add(c, path, props));
+		g_variant_unref(ifaces);
+	}
+}
+
 static bool never(Ctl *c, gpointer data)
 {
 	return false;
@@ -1138,6 +1166,8 @@ static bool cmd_scan(Ctl *c)
 	while (g_hash_table_iter_next(&it, NULL, &v))
 		scan_check(c, v);
 	wait_until(c, never, NULL, deadline_after(c->args->duration_s));
+	if (!c->interrupted)
+		scan_recheck(c);
 	stop_discovery(c);
 	if (c->interrupted)
 		return fail(c, RB_CTL_EXIT_INTERRUPTED, "interrupted");
