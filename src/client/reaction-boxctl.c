@@ -97,6 +97,7 @@ typedef struct {
 	char *message;
 	uint8_t att;
 	char *dbus_error;
+	char *dbus_message;
 } Ctl;
 
 static void dev_free(gpointer p)
@@ -165,6 +166,8 @@ static bool fail_gerror(Ctl *c, RbCtlOp op, const char *what, const GError *err)
 	code = rb_ctl_exit_for_error(op, name, msg, &att);
 	g_free(c->dbus_error);
 	c->dbus_error = g_strdup(name);
+	g_free(c->dbus_message);
+	c->dbus_message = g_strdup(msg);
 	c->att = att;
 	reason = rb_ctl_att_reason(att);
 	if (reason)
@@ -286,6 +289,10 @@ static void emit_result(Ctl *c)
 		if (c->dbus_error) {
 			g_string_append(j, ",\"dbus_error\":");
 			rb_ctl_json_append_string(j, c->dbus_error);
+		}
+		if (c->dbus_message) {
+			g_string_append(j, ",\"dbus_message\":");
+			rb_ctl_json_append_string(j, c->dbus_message);
 		}
 		if (c->att)
 			g_string_append_printf(j, ",\"att_error\":\"0x%02x\"",
@@ -1089,14 +1096,15 @@ static void scan_print(Ctl *c, Dev *d)
 		print_line(j->str);
 	} else {
 		g_autofree char *line = NULL;
-		g_autofree char *rssi = d->has_rssi ? g_strdup_printf("%d dBm",
-								      d->rssi)
-						    : g_strdup("-");
+		g_autofree char *rssi = d->has_rssi
+						? g_strdup_printf("  %d dBm",
+								  d->rssi)
+						: g_strdup("");
 
-		line = g_strdup_printf("%-16s %s  %-8s%s%s", dev_label(d),
+		line = g_strdup_printf("%-16s %s%s%s%s", dev_label(d),
 				       d->address ? d->address : "?", rssi,
-				       d->paired ? " paired" : "",
-				       d->connected ? " connected" : "");
+				       d->paired ? "  paired" : "",
+				       d->connected ? "  connected" : "");
 		print_line(line);
 	}
 }
@@ -1107,6 +1115,34 @@ static void scan_check(Ctl *c, Dev *d)
 		return;
 	if ((d->has_rssi || d->connected) && dev_matches(c, d))
 		scan_print(c, d);
+}
+
+/*
+ * BlueZ signals an RSSI only when it changed noticeably, so a box seen in
+ * an earlier scan may send no signal: before discovery stops, print the
+ * matching devices that have an RSSI now.
+ */
+static void scan_recheck(Ctl *c)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GVariant) objs = get_objects(c, &err);
+	g_autoptr(GVariantIter) it = NULL;
+	const char *path;
+	GVariant *ifaces;
+
+	if (!objs) {
+		g_debug("GetManagedObjects: %s", err->message);
+		return;
+	}
+	g_variant_get(objs, "(a{oa{sa{sv}}})", &it);
+	while (g_variant_iter_next(it, "{&o@a{sa{sv}}}", &path, &ifaces)) {
+		g_autoptr(GVariant) props = g_variant_lookup_value(
+			ifaces, IFACE_DEVICE, G_VARIANT_TYPE_VARDICT);
+
+		if (props && under(path, c->adapter_path))
+			scan_check(c, dev_add(c, path, props));
+		g_variant_unref(ifaces);
+	}
 }
 
 static bool never(Ctl *c, gpointer data)
@@ -1130,6 +1166,8 @@ static bool cmd_scan(Ctl *c)
 	while (g_hash_table_iter_next(&it, NULL, &v))
 		scan_check(c, v);
 	wait_until(c, never, NULL, deadline_after(c->args->duration_s));
+	if (!c->interrupted)
+		scan_recheck(c);
 	stop_discovery(c);
 	if (c->interrupted)
 		return fail(c, RB_CTL_EXIT_INTERRUPTED, "interrupted");
@@ -1796,6 +1834,7 @@ static void teardown(Ctl *c)
 	g_free(c->chr_pair);
 	g_free(c->message);
 	g_free(c->dbus_error);
+	g_free(c->dbus_message);
 }
 
 int main(int argc, char **argv)
