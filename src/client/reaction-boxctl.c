@@ -79,7 +79,8 @@ typedef struct {
 	bool discovering;
 	bool interrupted;
 	bool lost; /* the box disconnected while we needed it */
-	RbReassembler reasm;
+	RbReassembler reasm; /* protocol notifications */
+	RbReassembler reasm_access; /* access notifications */
 	GQueue msgs; /* of Msg* */
 	/* agent */
 	guint agent_id;
@@ -990,39 +991,40 @@ static void push_msg(Ctl *c, const char *source, const uint8_t *data, gsize len)
 	g_queue_push_tail(&c->msgs, m);
 }
 
+/* Notifications on both characteristics are framed (reaction-boxd-gatt(7)). */
+static void feed(Ctl *c, RbReassembler *r, const char *source, const uint8_t *p,
+		 gsize n)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GBytes) msg = NULL;
+	Msg *m;
+
+	switch (rb_reassembler_feed(
+		r, p, n, (RbTime)(g_get_monotonic_time() / 1000), &msg, &err)) {
+	case RB_FRAME_MORE:
+		break;
+	case RB_FRAME_COMPLETE:
+		push_msg(c, source, g_bytes_get_data(msg, NULL),
+			 g_bytes_get_size(msg));
+		break;
+	case RB_FRAME_ERROR:
+		m = g_new0(Msg, 1);
+		m->source = source;
+		m->error = g_strdup_printf("bad frame: %s", err->message);
+		g_queue_push_tail(&c->msgs, m);
+		break;
+	}
+}
+
 static void on_value(Ctl *c, const char *path, GVariant *value)
 {
 	gsize n = 0;
 	const uint8_t *p = g_variant_get_fixed_array(value, &n, 1);
 
-	if (g_strcmp0(path, c->chr_access) == 0) {
-		push_msg(c, "access", p, n);
-	} else if (g_strcmp0(path, c->chr_protocol) == 0) {
-		g_autoptr(GError) err = NULL;
-		g_autoptr(GBytes) msg = NULL;
-		RbFrameResult r;
-
-		r = rb_reassembler_feed(&c->reasm, p, n,
-					(RbTime)(g_get_monotonic_time() / 1000),
-					&msg, &err);
-		switch (r) {
-		case RB_FRAME_MORE:
-			break;
-		case RB_FRAME_COMPLETE:
-			push_msg(c, "protocol", g_bytes_get_data(msg, NULL),
-				 g_bytes_get_size(msg));
-			break;
-		case RB_FRAME_ERROR: {
-			Msg *m = g_new0(Msg, 1);
-
-			m->source = "protocol";
-			m->error = g_strdup_printf("bad frame: %s",
-						   err->message);
-			g_queue_push_tail(&c->msgs, m);
-			break;
-		}
-		}
-	}
+	if (g_strcmp0(path, c->chr_access) == 0)
+		feed(c, &c->reasm_access, "access", p, n);
+	else if (g_strcmp0(path, c->chr_protocol) == 0)
+		feed(c, &c->reasm, "protocol", p, n);
 }
 
 static bool have_msg(Ctl *c, gpointer data)
@@ -1824,6 +1826,7 @@ static void teardown(Ctl *c)
 		g_string_free(c->tty_line, TRUE);
 	g_queue_clear_full(&c->msgs, msg_free);
 	rb_reassembler_clear(&c->reasm);
+	rb_reassembler_clear(&c->reasm_access);
 	g_hash_table_unref(c->devs);
 	g_free(c->bluez_owner);
 	g_free(c->adapter_path);
@@ -1868,6 +1871,7 @@ int main(int argc, char **argv)
 	c.devs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, dev_free);
 	g_queue_init(&c.msgs);
 	rb_reassembler_init(&c.reasm);
+	rb_reassembler_init(&c.reasm_access);
 	sigint = g_unix_signal_add(SIGINT, on_signal, &c);
 	sigterm = g_unix_signal_add(SIGTERM, on_signal, &c);
 

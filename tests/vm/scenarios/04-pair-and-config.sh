@@ -27,7 +27,7 @@ expect_rc 0 phone --json config set pin_failure_limit=5 stale_bond_strikes=4 |
 grep -q '"pin_failure_limit": *5' "$T/config" || fail "config reply lacks the new value"
 grep -q '^PinFailureLimit=5' "$T/state/state" || fail "override not persisted"
 step "out of range: refused whole, nothing changes"
-expect_rc 9 phone config set pin_failure_limit=6 pin_lockout_ms=1
+expect_rc 9 phone config set --force pin_failure_limit=6 pin_lockout_ms=1
 grep -q '^PinFailureLimit=5' "$T/state/state" || fail "a refused set changed the state"
 grep -q '"PAIRING_MODE"' "$T/watch" || fail "the subscriber saw no PAIRING_MODE"
 grep -q '"WRITE_AUTHORIZED"' "$T/watch" || fail "the subscriber saw no WRITE_AUTHORIZED"
