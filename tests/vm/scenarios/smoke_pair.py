@@ -10,6 +10,7 @@ report Paired and Bonded.
 Usage: smoke_pair.py BOX_HCI PHONE_HCI [PHONE_HCI...]
 """
 
+import os
 import sys
 import time
 
@@ -321,9 +322,11 @@ def main():
         if box_side not in box_agent.passkeys:
             raise SystemExit(f"FAIL: the box agent never displayed a passkey for {box_side}")
         log(f"{name}: paired and bonded on both sides (passkey {box_agent.passkeys[box_side]:06d})")
-        # Leave the box free for the next phone.
-        dev.Disconnect(dbus_interface=DEVICE)
-        log(f"{name}: disconnected")
+        # Leave the box free for the next phone (RB_SMOKE_STAY_CONNECTED=1:
+        # keep every phone connected while the next one pairs).
+        if os.environ.get("RB_SMOKE_STAY_CONNECTED") != "1":
+            dev.Disconnect(dbus_interface=DEVICE)
+            log(f"{name}: disconnected")
 
     log("PASS")
 
