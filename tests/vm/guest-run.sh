@@ -53,6 +53,8 @@ log "command exited with $rc"
 echo "command_end_s=$(uptime_s)" >>"$OUT/timing"
 
 # No stack_stop: the VM is thrown away, and stopping bluetoothd costs seconds.
+# Only btmon must exit cleanly to flush its capture.
+_stack_kill btmon
 collect
 echo "$rc" >"$OUT/status"
 sync

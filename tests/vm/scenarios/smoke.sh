@@ -24,9 +24,10 @@ if [ -n "${RB_PHONE2_HCI:-}" ]; then
 	phones+=("$RB_PHONE2_HCI")
 	phone_addrs+=("$RB_PHONE2_ADDR")
 fi
-echo "box $RB_BOX_HCI $RB_BOX_ADDR; phones ${phones[*]} (${phone_addrs[*]})"
+echo "[$(cut -d' ' -f1 /proc/uptime)] box $RB_BOX_HCI $RB_BOX_ADDR; phones ${phones[*]} (${phone_addrs[*]})"
 
 "$PY" -u "$(dirname "$0")/smoke_pair.py" "$RB_BOX_HCI" "${phones[@]}"
+echo "[$(cut -d' ' -f1 /proc/uptime)] checking the bond files"
 
 # The bonds on disk: an authenticated LE Secure Connections key (type 3).
 check_bond() { # check_bond ADAPTER_ADDR PEER_ADDR
@@ -46,4 +47,4 @@ for addr in "${phone_addrs[@]}"; do
 	check_bond "$RB_BOX_ADDR" "$addr"
 	check_bond "$addr" "$RB_BOX_ADDR"
 done
-echo "PASS: smoke"
+echo "[$(cut -d' ' -f1 /proc/uptime)] PASS: smoke"

@@ -10,6 +10,7 @@ report Paired and Bonded.
 Usage: smoke_pair.py BOX_HCI PHONE_HCI [PHONE_HCI...]
 """
 
+import os
 import sys
 import time
 
@@ -34,11 +35,13 @@ ADV = "org.bluez.LEAdvertisement1"
 ADV_MGR = "org.bluez.LEAdvertisingManager1"
 SMOKE_UUID = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
 
-T0 = time.monotonic()
+def uptime():
+    with open("/proc/uptime") as f:
+        return float(f.read().split()[0])
 
 
 def log(msg):
-    print(f"[{time.monotonic() - T0:6.2f}s] {msg}", flush=True)
+    print(f"[{uptime():.2f}] {msg}", flush=True)
 
 
 class Rejected(dbus.DBusException):
@@ -190,23 +193,29 @@ def run_loop_until(loop, predicate, timeout_s, what):
                 time.sleep(0.01)
 
 
-def scan_until(loop, adapter, predicate, timeout_s, what):
-    """Discover until predicate() holds, restarting discovery every 2 s.
+def scan_until(loop, conn, adapter_path, predicate, timeout_s, what, kick):
+    """Discover until predicate() holds.
 
-    btvirt's controllers send advertising reports only when scanning or
-    advertising is (re)enabled, not periodically; the kernel drops reports
-    that arrive before its discovery state is set. A scan that started after
-    the advertiser can miss it for a whole 10 s discovery cycle: restart.
+    btvirt's controllers send advertising reports only at the moment scanning
+    or advertising gets enabled, not periodically, and the kernel drops the
+    reports that arrive before its discovery state is "finding". So once the
+    phone is discovering, kick() restarts the box's advertising; if that is
+    missed too, discovery restarts every 3 s.
     """
+    adapter = dbus.Interface(conn.get_object(BLUEZ, adapter_path), ADAPTER)
     deadline = time.monotonic() + timeout_s
     while True:
         adapter.StartDiscovery()
         try:
-            run_loop_until(loop, predicate, min(2, max(0.1, deadline - time.monotonic())), what)
+            run_loop_until(loop, lambda: bool(get_prop(conn, adapter_path, ADAPTER, "Discovering")),
+                           5, "discovery to start")
+            kick()
+            run_loop_until(loop, predicate, min(3, max(0.1, deadline - time.monotonic())), what)
             return
         except SystemExit:
             if time.monotonic() >= deadline:
                 raise SystemExit(f"FAIL: timed out after {timeout_s}s waiting for {what}")
+            log("not found yet, restarting discovery")
         finally:
             adapter.StopDiscovery()
 
@@ -216,6 +225,7 @@ def dev_path(adapter_path, addr):
 
 
 def main():
+    log("python ready")
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
     box_hci, phone_hcis = sys.argv[1], sys.argv[2:]
@@ -236,14 +246,21 @@ def main():
     # Discoverable alone does not make an LE-only adapter advertise: the
     # kernel advertises for registered advertisements.
     Advertisement(box_conn, "/rbvm/adv0", box_name)
-    registered = {}
-    dbus.Interface(box_conn.get_object(BLUEZ, box_path), ADV_MGR).RegisterAdvertisement(
-        "/rbvm/adv0", dbus.Dictionary({}, signature="sv"),
-        reply_handler=lambda: registered.setdefault("ok", True),
-        error_handler=lambda e: registered.setdefault("err", e))
-    run_loop_until(loop, lambda: registered, 10, "RegisterAdvertisement")
-    if "err" in registered:
-        raise SystemExit(f"FAIL: RegisterAdvertisement: {registered['err']}")
+    adv_mgr = dbus.Interface(box_conn.get_object(BLUEZ, box_path), ADV_MGR)
+
+    def advertise(restart=False):
+        if restart:
+            adv_mgr.UnregisterAdvertisement("/rbvm/adv0")
+        registered = {}
+        adv_mgr.RegisterAdvertisement(
+            "/rbvm/adv0", dbus.Dictionary({}, signature="sv"),
+            reply_handler=lambda: registered.setdefault("ok", True),
+            error_handler=lambda e: registered.setdefault("err", e))
+        run_loop_until(loop, lambda: registered, 10, "RegisterAdvertisement")
+        if "err" in registered:
+            raise SystemExit(f"FAIL: RegisterAdvertisement: {registered['err']}")
+
+    advertise()
     log(f"box advertising as {box_name}")
 
     box_agent = BoxAgent(box_conn, "/rbvm/box_agent", box_path)
@@ -268,6 +285,7 @@ def main():
 
         adapter = dbus.Interface(conn.get_object(BLUEZ, phone_path), ADAPTER)
         adapter.SetDiscoveryFilter({"Transport": dbus.String("le")})
+        log(f"{name}: scanning")
         target = dev_path(phone_path, box_addr)
 
         def box_named():
@@ -275,7 +293,9 @@ def main():
                 return str(get_prop(conn, target, DEVICE, "Name")) == box_name
             except dbus.DBusException:
                 return False
-        scan_until(loop, adapter, box_named, 30, f"{name} to see the box {box_addr} ({box_name})")
+        scan_until(loop, conn, phone_path, box_named, 30,
+                   f"{name} to see the box {box_addr} ({box_name})",
+                   lambda: advertise(restart=True))
         log(f"{name}: found the box {box_addr} ({box_name})")
 
         result = {}
@@ -302,8 +322,11 @@ def main():
         if box_side not in box_agent.passkeys:
             raise SystemExit(f"FAIL: the box agent never displayed a passkey for {box_side}")
         log(f"{name}: paired and bonded on both sides (passkey {box_agent.passkeys[box_side]:06d})")
-        dev.Disconnect(dbus_interface=DEVICE, reply_handler=lambda: None,
-                       error_handler=lambda e: None)
+        # Leave the box free for the next phone (RB_SMOKE_STAY_CONNECTED=1:
+        # keep every phone connected while the next one pairs).
+        if os.environ.get("RB_SMOKE_STAY_CONNECTED") != "1":
+            dev.Disconnect(dbus_interface=DEVICE)
+            log(f"{name}: disconnected")
 
     log("PASS")
 
