@@ -71,6 +71,11 @@ struct RbDaemon {
 	GCancellable *session; /* cancelled when org.bluez goes */
 	bool registering;
 	bool registered;
+	int reg_step;
+	guint reg_retry_id;
+	bool pairable_inflight;
+	bool pairable_recheck;
+	guint pairable_retry_id;
 	bool ready_sent;
 
 	/* Peers: LTK types by "ADDR/type", links by "ADDR/type", device paths
@@ -183,23 +188,67 @@ static void notify_access(RbDaemon *d, const RbAccess *a)
 	notify_framed(d, RB_GATT_CHAR_ACCESS, msg, len);
 }
 
-static void set_pairable_done(GObject *src, GAsyncResult *res, gpointer data)
-{
-	g_autoptr(GError) error = NULL;
+/*
+ * Pairable (the kernel's bondable flag) follows the policy. All sets go
+ * through here, one at a time: bluetoothd answers a second concurrent set
+ * with Busy, and turns Pairable on by itself when the default agent
+ * changes, so every change of it is checked again (adapter_changed).
+ */
+static void enforce_pairable(RbDaemon *d);
 
-	if (!rb_bluez_set_adapter_property_finish(((RbDaemon *)data)->bluez,
-						  res, &error) &&
-	    !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-		g_warning("setting Pairable failed: %s", error->message);
+static gboolean retry_pairable(gpointer data)
+{
+	RbDaemon *d = data;
+
+	d->pairable_retry_id = 0;
+	enforce_pairable(d);
+	return G_SOURCE_REMOVE;
 }
 
-static void set_pairable(RbDaemon *d, bool on)
+static void set_pairable_done(GObject *src, GAsyncResult *res, gpointer data)
 {
+	RbDaemon *d = data;
+	g_autoptr(GError) error = NULL;
+
+	if (!rb_bluez_set_adapter_property_finish(d->bluez, res, &error)) {
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			return;
+		g_warning("setting Pairable on %s failed: %s; retrying",
+			  d->adapter_path, error->message);
+		d->pairable_inflight = false;
+		if (!d->pairable_retry_id)
+			d->pairable_retry_id = g_timeout_add(500,
+							     retry_pairable, d);
+		return;
+	}
+	d->pairable_inflight = false;
+	if (d->pairable_recheck) {
+		d->pairable_recheck = false;
+		enforce_pairable(d);
+	}
+}
+
+static void enforce_pairable(RbDaemon *d)
+{
+	const RbBluezAdapter *ad;
+	bool want;
+
 	if (!d->bluez || !d->adapter_path || !rb_bluez_owner(d->bluez))
 		return;
+	if (d->pairable_inflight) {
+		d->pairable_recheck = true;
+		return;
+	}
+	ad = rb_bluez_lookup_adapter(d->bluez, d->adapter_path);
+	want = rb_policy_pairing_mode(d->policy);
+	if (!ad || ad->pairable == want)
+		return;
+	g_message("%s: setting Pairable %s", d->adapter_path,
+		  want ? "on" : "off");
+	d->pairable_inflight = true;
 	rb_bluez_set_adapter_property(
 		d->bluez, d->adapter_path, RB_BLUEZ_ADAPTER_PROP_PAIRABLE,
-		g_variant_new_boolean(on), d->session, set_pairable_done, d);
+		g_variant_new_boolean(want), d->session, set_pairable_done, d);
 }
 
 static void remove_done(GObject *src, GAsyncResult *res, gpointer data)
@@ -229,7 +278,7 @@ static void run_effect(RbDaemon *d, const RbEffect *e)
 
 	switch (e->kind) {
 	case RB_EFFECT_SET_PAIRABLE:
-		set_pairable(d, e->pairable);
+		enforce_pairable(d);
 		break;
 	case RB_EFFECT_SHOW_SCREEN:
 		if (d->display)
@@ -749,120 +798,195 @@ static const RbAgentCallbacks agent_callbacks = {
 
 /* ---- BlueZ life ---- */
 
-static void registration_failed(RbDaemon *d, const char *what,
-				const GError *error)
-{
-	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-		return;
-	g_warning("%s on %s failed: %s", what, d->adapter_path, error->message);
-	sd_notifyf(0, "STATUS=%s failed: %s", what, error->message);
-	d->registering = false;
-}
+/*
+ * Registration with BlueZ, in order, each step started when the previous
+ * one finished. A failed step is retried after a while, from that step on:
+ * what was registered before stays registered.
+ */
+typedef enum {
+	REG_POWER = 0,
+	REG_AGENT,
+	REG_ALIAS,
+	REG_SC_ONLY,
+	REG_APP,
+	REG_ADVERT,
+	REG_DONE,
+} RegStep;
 
-static void advert_registered(GObject *src, GAsyncResult *res, gpointer data)
-{
-	RbDaemon *d = data;
-	g_autoptr(GError) error = NULL;
+#define REG_RETRY_MS 2000
 
-	if (!rb_advert_register_finish(((RbDaemon *)data)->advert, res,
-				       &error)) {
-		registration_failed(d, "RegisterAdvertisement", error);
-		return;
-	}
-	d->registering = false;
-	d->registered = true;
-	g_message("registered on %s as %s", d->adapter_path, d->name);
-	sd_notifyf(0, "%sSTATUS=advertising as %s on %s",
-		   d->ready_sent ? "" : "READY=1\n", d->name, d->adapter_path);
-	d->ready_sent = true;
-	/* Show the current state to subscribers that come back. */
-	rb_policy_tick(d->policy, now_ms(), d->fx);
-	run_effects(d);
-}
+static void reg_run(RbDaemon *d, RegStep step);
 
-static void app_registered(GObject *src, GAsyncResult *res, gpointer data)
+static const char *const reg_names[] = {
+	[REG_POWER] = "powering on",
+	[REG_AGENT] = "RegisterAgent",
+	[REG_ALIAS] = "setting Alias",
+	[REG_SC_ONLY] = "Secure Connections",
+	[REG_APP] = "RegisterApplication",
+	[REG_ADVERT] = "RegisterAdvertisement",
+	[REG_DONE] = "done",
+};
+
+static gboolean reg_retry(gpointer data)
 {
 	RbDaemon *d = data;
-	g_autoptr(GError) error = NULL;
 
-	if (!rb_gatt_register_finish(((RbDaemon *)data)->gatt, res, &error)) {
-		registration_failed(d, "RegisterApplication", error);
-		return;
-	}
-	rb_advert_register(d->advert, d->adapter_path, d->session,
-			   advert_registered, d);
+	d->reg_retry_id = 0;
+	if (d->registering)
+		reg_run(d, d->reg_step);
+	return G_SOURCE_REMOVE;
 }
 
-static void sc_only_done(uint16_t index, uint8_t status, void *data)
+/* A step finished: go on, or retry it later. Takes @error. */
+static void reg_next(RbDaemon *d, RegStep step, GError *error)
 {
-	if (status == RB_MGMT_STATUS_SUCCESS)
-		g_message("hci%u: Secure Connections only", index);
-	else
-		g_warning("hci%u: Secure-Connections-only mode refused (%s); "
-			  "writes still need an authenticated P-256 key",
-			  index, rb_mgmt_status_str(status));
-}
+	g_autoptr(GError) e = error;
 
-static void alias_set(GObject *src, GAsyncResult *res, gpointer data)
-{
-	RbDaemon *d = data;
-	g_autoptr(GError) error = NULL;
-
-	if (!rb_bluez_set_adapter_property_finish(((RbDaemon *)data)->bluez,
-						  res, &error)) {
-		registration_failed(d, "setting Alias", error);
+	if (e && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return;
+	if (!d->registering)
+		return;
+	if (e) {
+		g_warning("%s on %s failed: %s; retrying in %u s",
+			  reg_names[step], d->adapter_path, e->message,
+			  REG_RETRY_MS / 1000);
+		sd_notifyf(0, "STATUS=%s failed: %s", reg_names[step],
+			   e->message);
+		d->reg_step = step;
+		if (!d->reg_retry_id)
+			d->reg_retry_id = g_timeout_add(REG_RETRY_MS, reg_retry,
+							d);
 		return;
 	}
-	if (d->mgmt && d->adapter_index >= 0 &&
-	    !rb_mgmt_set_secure_conn(d->mgmt, (uint16_t)d->adapter_index,
-				     RB_MGMT_SC_ONLY, sc_only_done, d, &error))
-		g_warning("Secure-Connections-only not set: %s",
-			  error->message);
-	rb_gatt_register(d->gatt, d->adapter_path, d->session, app_registered,
-			 d);
-}
-
-static void pairable_set(GObject *src, GAsyncResult *res, gpointer data)
-{
-	RbDaemon *d = data;
-	g_autoptr(GError) error = NULL;
-
-	if (!rb_bluez_set_adapter_property_finish(((RbDaemon *)data)->bluez,
-						  res, &error)) {
-		registration_failed(d, "setting Pairable", error);
-		return;
-	}
-	rb_bluez_set_adapter_property(
-		d->bluez, d->adapter_path, RB_BLUEZ_ADAPTER_PROP_ALIAS,
-		g_variant_new_string(d->name), d->session, alias_set, d);
-}
-
-static void agent_registered(GObject *src, GAsyncResult *res, gpointer data)
-{
-	RbDaemon *d = data;
-	g_autoptr(GError) error = NULL;
-
-	if (!rb_agent_register_finish(((RbDaemon *)data)->agent, res, &error)) {
-		registration_failed(d, "RegisterAgent", error);
-		return;
-	}
-	rb_bluez_set_adapter_property(
-		d->bluez, d->adapter_path, RB_BLUEZ_ADAPTER_PROP_PAIRABLE,
-		g_variant_new_boolean(rb_policy_pairing_mode(d->policy)),
-		d->session, pairable_set, d);
+	reg_run(d, step + 1);
 }
 
 static void powered_on(GObject *src, GAsyncResult *res, gpointer data)
 {
 	RbDaemon *d = data;
+	GError *error = NULL;
+
+	rb_bluez_set_adapter_property_finish(d->bluez, res, &error);
+	reg_next(d, REG_POWER, error);
+}
+
+static void agent_registered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	GError *error = NULL;
+
+	rb_agent_register_finish(d->agent, res, &error);
+	reg_next(d, REG_AGENT, error);
+}
+
+static void alias_set(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	GError *error = NULL;
+
+	rb_bluez_set_adapter_property_finish(d->bluez, res, &error);
+	reg_next(d, REG_ALIAS, error);
+}
+
+static void sc_only_done(uint16_t index, uint8_t status, void *data)
+{
+	RbDaemon *d = data;
+
+	/* Not fatal: the policy refuses every key that is not an
+	 * authenticated P-256 key anyway. */
+	if (status == RB_MGMT_STATUS_SUCCESS)
+		g_message("hci%u: LE Secure Connections on", index);
+	else
+		g_warning("hci%u: Secure Connections refused (%s); writes "
+			  "still need an authenticated P-256 key",
+			  index, rb_mgmt_status_str(status));
+	reg_next(d, REG_SC_ONLY, NULL);
+}
+
+static void app_registered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	GError *error = NULL;
+
+	rb_gatt_register_finish(d->gatt, res, &error);
+	reg_next(d, REG_APP, error);
+}
+
+static void advert_registered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	GError *error = NULL;
+
+	rb_advert_register_finish(d->advert, res, &error);
+	reg_next(d, REG_ADVERT, error);
+}
+
+static void reg_run(RbDaemon *d, RegStep step)
+{
+	const RbBluezAdapter *ad = rb_bluez_lookup_adapter(d->bluez,
+							   d->adapter_path);
 	g_autoptr(GError) error = NULL;
 
-	if (!rb_bluez_set_adapter_property_finish(((RbDaemon *)data)->bluez,
-						  res, &error)) {
-		registration_failed(d, "powering on", error);
-		return;
+	d->reg_step = step;
+	switch (step) {
+	case REG_POWER:
+		if (ad && ad->powered) {
+			reg_run(d, REG_AGENT);
+			break;
+		}
+		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
+					      RB_BLUEZ_ADAPTER_PROP_POWERED,
+					      g_variant_new_boolean(TRUE),
+					      d->session, powered_on, d);
+		break;
+	case REG_AGENT:
+		rb_agent_register(d->agent, d->session, agent_registered, d);
+		break;
+	case REG_ALIAS:
+		/* RequestDefaultAgent turned Pairable on. */
+		enforce_pairable(d);
+		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
+					      RB_BLUEZ_ADAPTER_PROP_ALIAS,
+					      g_variant_new_string(d->name),
+					      d->session, alias_set, d);
+		break;
+	case REG_SC_ONLY:
+		/*
+		 * LE Secure Connections on, but not the kernel's "SC only"
+		 * mode (2): on Linux 6.1 that mode also applies the BR/EDR
+		 * link-key check to LE links and drops every LE link the
+		 * moment it is encrypted (measured in tests/vm). The policy
+		 * refuses every key but an authenticated P-256 one instead.
+		 */
+		if (!rb_mgmt_set_secure_conn(
+			    d->mgmt, (uint16_t)d->adapter_index, RB_MGMT_SC_ON,
+			    sc_only_done, d, &error)) {
+			g_warning("Secure Connections not set: %s",
+				  error->message);
+			reg_run(d, REG_APP);
+		}
+		break;
+	case REG_APP:
+		rb_gatt_register(d->gatt, d->adapter_path, d->session,
+				 app_registered, d);
+		break;
+	case REG_ADVERT:
+		rb_advert_register(d->advert, d->adapter_path, d->session,
+				   advert_registered, d);
+		break;
+	case REG_DONE:
+		d->registering = false;
+		d->registered = true;
+		g_message("registered on %s as %s", d->adapter_path, d->name);
+		sd_notifyf(0, "%sSTATUS=advertising as %s on %s",
+			   d->ready_sent ? "" : "READY=1\n", d->name,
+			   d->adapter_path);
+		d->ready_sent = true;
+		enforce_pairable(d);
+		rb_policy_tick(d->policy, now_ms(), d->fx);
+		run_effects(d);
+		break;
 	}
-	rb_agent_register(d->agent, d->session, agent_registered, d);
 }
 
 /* Reports the bonds BlueZ holds on our adapter to the policy. */
@@ -935,13 +1059,7 @@ static void start_registration(RbDaemon *d)
 
 	d->registering = true;
 	sd_notify(0, "STATUS=registering with BlueZ");
-	if (!ad->powered)
-		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
-					      RB_BLUEZ_ADAPTER_PROP_POWERED,
-					      g_variant_new_boolean(TRUE),
-					      d->session, powered_on, d);
-	else
-		rb_agent_register(d->agent, d->session, agent_registered, d);
+	reg_run(d, REG_POWER);
 }
 
 static void on_bluez_appeared(const char *owner, void *data)
@@ -964,6 +1082,10 @@ static void on_bluez_vanished(void *data)
 		g_cancellable_cancel(d->session);
 	d->registering = false;
 	d->registered = false;
+	d->pairable_inflight = false;
+	d->pairable_recheck = false;
+	g_clear_handle_id(&d->reg_retry_id, g_source_remove);
+	g_clear_handle_id(&d->pairable_retry_id, g_source_remove);
 	g_hash_table_remove_all(d->bonds);
 	g_hash_table_remove_all(d->reassembly);
 }
@@ -984,13 +1106,8 @@ static void on_adapter_changed(const RbBluezAdapter *a, unsigned int changed,
 	}
 	/* bluetoothd turns Pairable on when the default agent changes:
 	 * re-assert what the policy says. */
-	if ((changed & RB_BLUEZ_ADAPTER_CHANGED_PAIRABLE) &&
-	    a->pairable != rb_policy_pairing_mode(d->policy)) {
-		g_message("%s: Pairable changed to %s behind our back; "
-			  "setting it back",
-			  a->path, a->pairable ? "on" : "off");
-		set_pairable(d, rb_policy_pairing_mode(d->policy));
-	}
+	if (changed & RB_BLUEZ_ADAPTER_CHANGED_PAIRABLE)
+		enforce_pairable(d);
 	if ((changed & RB_BLUEZ_ADAPTER_CHANGED_POWERED) && a->powered &&
 	    !d->registered && !d->registering)
 		start_registration(d);
@@ -1296,6 +1413,8 @@ void rb_daemon_free(RbDaemon *d)
 		g_source_remove(d->watchdog_id);
 	if (d->stop_timeout_id)
 		g_source_remove(d->stop_timeout_id);
+	g_clear_handle_id(&d->reg_retry_id, g_source_remove);
+	g_clear_handle_id(&d->pairable_retry_id, g_source_remove);
 	if (d->display)
 		rb_display_flush(d->display);
 	g_clear_pointer(&d->advert, rb_advert_free);

@@ -804,9 +804,11 @@ static bool connect_box(Ctl *c, bool resolve)
 			   &err);
 		if (!ret)
 			return fail_gerror(c, RB_CTL_OP_CONNECT, what, err);
-		/* Connect returns before the signal sometimes. */
+		/* A successful Connect means connected; the signal may
+		 * come later (or was seen during the call): wait briefly
+		 * for it only so the cache agrees. */
 		wait_until(c, dev_connected, NULL,
-			   deadline_after(c->args->timeout_s));
+			   g_get_monotonic_time() + G_USEC_PER_SEC / 2);
 		if (!c->dev)
 			return fail(c, RB_CTL_EXIT_NO_BOX, "%s: it vanished",
 				    what);

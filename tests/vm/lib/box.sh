@@ -56,6 +56,22 @@ trap _box_cleanup EXIT
 rm -rf "$T"
 mkdir -p "$T/state"
 
+# btvirt (BlueZ 5.66) reports the central's connection handle to the
+# peripheral, and the first connection of every controller gets handle 42:
+# with two phones connected to the box at once, the box's kernel sees
+# handle 42 twice and drops the second link. So phone 2 first connects to
+# the spare controller (the fourth), and its link to the box gets 43.
+SPARE_LINKED=0
+_phone2_spare_link() {
+	[ "$SPARE_LINKED" = 0 ] || return 0
+	[ -n "${RB_PHONE2_HCI:-}" ] && [ -n "${RB_HCI3_ADDR:-}" ] || return 0
+	btmgmt --index 3 connectable on >/dev/null
+	btmgmt --index 3 advertising on >/dev/null
+	timeout 15 hcitool -i "$RB_PHONE2_HCI" lecc "$RB_HCI3_ADDR" >/dev/null ||
+		fail "phone 2 could not connect to the spare controller"
+	SPARE_LINKED=1
+}
+
 box_start() {
 	local kv
 	{
@@ -73,6 +89,7 @@ box_start() {
 		echo "File=$T/screen"
 	} >"$T/box.conf"
 	_box_launch
+	_phone2_spare_link
 }
 
 _box_launch() {

@@ -5,7 +5,7 @@
 # gone after it disconnects.
 . "$(dirname "$0")/../lib/box.sh"
 
-[ -n "${RB_PHONE2_HCI:-}" ] || fail "needs three controllers (run-vm --controllers 3)"
+[ -n "${RB_HCI3:-}" ] || fail "needs four controllers (run-vm --controllers 4)"
 box_start
 step "phone 1 pairs and is the owner"
 box_chord
