@@ -754,20 +754,30 @@ static bool have_match(Ctl *c, gpointer data)
 }
 
 /* Finds the box; with @discover, scans for it until the timeout. */
+#define DISCOVERY_ROUND_S 3
+
 static bool find_box(Ctl *c, bool discover)
 {
 	const char *what = c->args->box ? c->args->box : RB_NAME_PREFIX "*";
 
 	c->dev = best_match(c);
 	if (!c->dev && discover) {
-		bool found;
+		gint64 end = deadline_after(c->args->timeout_s);
+		bool found = false;
 
-		if (!start_discovery(c))
-			return false;
-		found = wait_until(c, have_match, NULL,
-				   deadline_after(c->args->timeout_s));
+		/* Discovery is restarted every few seconds: a controller
+		 * reports an advertiser when scanning starts, and a report
+		 * that races the start of discovery is lost. */
+		while (!found && !c->interrupted &&
+		       g_get_monotonic_time() < end) {
+			if (!start_discovery(c))
+				return false;
+			found = wait_until(c, have_match, NULL,
+					   MIN(end, deadline_after(
+							    DISCOVERY_ROUND_S)));
+			stop_discovery(c);
+		}
 		c->dev = best_match(c);
-		stop_discovery(c);
 		if (!found && c->interrupted)
 			return fail(c, RB_CTL_EXIT_INTERRUPTED, "interrupted");
 	}
@@ -1169,7 +1179,20 @@ static bool cmd_scan(Ctl *c)
 	g_hash_table_iter_init(&it, c->devs);
 	while (g_hash_table_iter_next(&it, NULL, &v))
 		scan_check(c, v);
-	wait_until(c, never, NULL, deadline_after(c->args->duration_s));
+	{
+		gint64 end = deadline_after(c->args->duration_s);
+
+		/* Restarted every few seconds, as in find_box(). */
+		for (;;) {
+			wait_until(c, never, NULL,
+				   MIN(end, deadline_after(DISCOVERY_ROUND_S)));
+			if (c->interrupted || g_get_monotonic_time() >= end)
+				break;
+			stop_discovery(c);
+			if (!start_discovery(c))
+				return false;
+		}
+	}
 	if (!c->interrupted)
 		scan_recheck(c);
 	stop_discovery(c);

@@ -30,6 +30,7 @@ typedef struct {
 	bool encrypted;
 	bool downgraded; /* lost write access to a new owner */
 	bool remove_bond; /* remove its bond when it disconnects */
+	bool pin_attempt; /* it was shown (or refused) a PIN */
 	RbTime connected_at;
 } Conn;
 
@@ -546,8 +547,12 @@ bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
 		       RbTime now, RbEffects *fx)
 {
 	bool ok = false;
+	Conn *c;
 
 	rb_policy_tick(p, now, fx);
+	c = find_conn(p, peer);
+	if (c)
+		c->pin_attempt = true;
 	if (p->locked) {
 		emit_log(fx, "pairing from %s refused: locked out", peer->addr);
 	} else if (!p->pairing) {
@@ -671,6 +676,10 @@ static void strike(RbPolicy *p, const Conn *c, bool auth_failure, RbTime now,
 		     p->cfg.value[RB_SETTING_STALE_BOND_WINDOW_MS];
 
 	if (c->encrypted || !quick)
+		return;
+	/* A failed pairing is not a stale bond: wrong PINs and pairing
+	 * attempts while pairing mode is open count as PIN failures. */
+	if (!c->bonded && (c->pin_attempt || p->pairing))
 		return;
 	if (c->bonded) {
 		Strikes *s = find_strikes(p, &c->peer, true);

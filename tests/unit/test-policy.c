@@ -1078,6 +1078,33 @@ START_TEST(test_stale_phone_side)
 }
 END_TEST
 
+START_TEST(test_stale_not_from_pairing)
+{
+	Box b;
+
+	box_init(&b);
+	/* wrong PINs (key failures) are PIN failures, not stale bonds */
+	box_chord(&b);
+	connect(&b, &PHONE_B, false);
+	fail_pin(&b, &PHONE_B);
+	disconnect(&b, &PHONE_B, true);
+	connect(&b, &PHONE_C, false);
+	disconnect(&b, &PHONE_C, true);
+	connect(&b, &PHONE_C, false);
+	disconnect(&b, &PHONE_C, true);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	/* outside pairing mode, a PIN shown then failing is no strike */
+	box_press(&b, RB_BUTTON_TIMER_RESET);
+	connect(&b, &PHONE_B, false);
+	ck_assert(!passkey(&b, &PHONE_B, 5));
+	disconnect(&b, &PHONE_B, true);
+	connect(&b, &PHONE_C, false);
+	disconnect(&b, &PHONE_C, true);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	box_free(&b);
+}
+END_TEST
+
 START_TEST(test_stale_unbonded_slow_no_strike)
 {
 	Box b;
@@ -1203,6 +1230,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_stale_reset_by_encryption);
 	tcase_add_test(tc, test_stale_phone_side);
 	tcase_add_test(tc, test_stale_unbonded_slow_no_strike);
+	tcase_add_test(tc, test_stale_not_from_pairing);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("/policy/config");

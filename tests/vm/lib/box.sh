@@ -42,7 +42,7 @@ fail() {
 [ -x "$BOXCTL" ] || fail "$BOXCTL not built"
 
 _box_cleanup() {
-	local p
+	local p i
 	for p in "${WATCH_PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
@@ -50,6 +50,28 @@ _box_cleanup() {
 		kill -TERM "$BOX_PID" 2>/dev/null || true
 		wait "$BOX_PID" 2>/dev/null || true
 	fi
+	# Close every link before the stack is torn down: removing a
+	# virtual controller with live links upsets Linux 6.1.
+	for ((i = 0; i < ${RB_VM_CONTROLLERS:-0}; i++)); do
+		timeout 5 btmgmt --index "$i" power off >/dev/null 2>&1 || true
+	done
+}
+
+# The unique bus name of the daemon (for the foreign-caller scenario).
+box_bus_name() {
+	local name pid
+	for name in $(busctl --system list --unique --no-legend --no-pager |
+		awk '{print $1}'); do
+		pid=$(busctl --system call org.freedesktop.DBus \
+			/org/freedesktop/DBus org.freedesktop.DBus \
+			GetConnectionUnixProcessID s "$name" 2>/dev/null |
+			awk '{print $2}')
+		if [ "$pid" = "$BOX_PID" ]; then
+			echo "$name"
+			return 0
+		fi
+	done
+	return 1
 }
 trap _box_cleanup EXIT
 

@@ -4,8 +4,7 @@
 . "$(dirname "$0")/../lib/box.sh"
 
 box_start
-me=$(busctl --system list --no-legend | awk -v p="$BOX_PID" '$2 == p { print $1; exit }')
-[ -n "$me" ] || fail "cannot find the daemon's bus name"
+me=$(box_bus_name) || fail "cannot find the daemon's bus name"
 echo "daemon is $me"
 dev=/org/bluez/$RB_BOX_HCI/dev_$(echo "$RB_PHONE_ADDR" | tr : _)
 box_chord
