@@ -15,6 +15,8 @@ fail() {
 	echo "FAIL: $*" >&2
 	exit 1
 }
+# Progress, with the guest's uptime: the log then shows where time went.
+step() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
 [ "${RB_VM:-}" = 1 ] || fail "run me inside the VM: tests/vm/run-vm -- $0"
 [ -n "${RB_BOX_HCI:-}" ] || fail "RB_BOX_HCI not set (the harness exports it)"
@@ -52,11 +54,13 @@ cleanup() {
 		echo "----- tail of the daemon's log -----" >&2
 		tail -n 30 "$work/daemon.log" >&2
 	fi
-	[ -z "${RB_VM_OUT:-}" ] || cp "$work/daemon.log" "$RB_VM_OUT/hw-evdev-daemon.log" 2>/dev/null || true
+	[ -z "${RB_VM_OUT:-}" ] || cp "$work/daemon.log" "$RB_VM_OUT/hw-evdev-daemon-${work##*.}.log" 2>/dev/null || true
 	rm -rf "$work"
 	exit "$rc"
 }
 trap cleanup EXIT
+# A timeout's SIGTERM still cleans up (and shows the daemon's log).
+trap 'echo "FAIL: terminated" >&2; exit 143' TERM INT
 
 # --- the kernel side: uinput and evdev ------------------------------------
 modprobe uinput || fail "modprobe uinput"
@@ -73,7 +77,7 @@ line=
 read -r -t 10 -u "$uin_r" line || fail "rb-uinput did not report its device within 10 s"
 [[ $line == "ready /dev/input/event"* ]] || fail "rb-uinput: unexpected '$line'"
 event_dev=${line#ready }
-echo "uinput keyboard at $event_dev"
+step "uinput keyboard at $event_dev"
 
 # uin CMD...: one rb-uinput command, answered by "ok".
 uin() {
@@ -101,42 +105,60 @@ File=$work/screen
 EOF
 "$DAEMON" --check-config --config "$work/reaction-boxd.conf" >/dev/null ||
 	fail "the generated config is refused"
+step "starting the daemon"
 G_MESSAGES_DEBUG=all "$DAEMON" --config "$work/reaction-boxd.conf" \
 	--state-dir "$work/state" >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
 
 screen_line() { head -n1 "$work/screen.txt" 2>/dev/null || true; }
 pairable() {
-	busctl get-property org.bluez "/org/bluez/$RB_BOX_HCI" \
+	timeout 5 busctl get-property org.bluez "/org/bluez/$RB_BOX_HCI" \
 		org.bluez.Adapter1 Pairable 2>/dev/null || true
 }
 
-# wait_for TENTHS WHAT CMD...: poll CMD every 0.1 s until it succeeds.
+# uptime_cs: the guest's uptime in centiseconds, in UPTIME_CS (no fork).
+uptime_cs() {
+	local up rest
+	read -r up rest </proc/uptime
+	UPTIME_CS=$((10#${up%.*} * 100 + 10#${up#*.}))
+}
+# wait_for SECS WHAT CMD...: poll CMD every 0.1 s until it succeeds; false
+# after SECS of wall time (process starts are slow under TCG: no counting).
 wait_for() {
-	local n=$1 what=$2
+	local secs=$1 what=$2 deadline
 	shift 2
+	uptime_cs
+	deadline=$((UPTIME_CS + secs * 100))
 	until "$@"; do
 		kill -0 "$daemon_pid" 2>/dev/null || fail "the daemon died while waiting for $what"
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
+		uptime_cs
+		[ "$UPTIME_CS" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
 }
 screen_is() { [[ $(screen_line) == "$1"* ]]; }
 pairable_is() { [ "$(pairable)" = "b $1" ]; }
-registered() { grep -q 'registered on' "$work/daemon.log"; }
+# Registered, or fail at once if the daemon says its registration failed.
+registered() {
+	local why
+	why=$(grep -m1 ' on /org/bluez/hci[0-9]* failed: ' "$work/daemon.log") &&
+		fail "the daemon's registration with BlueZ failed: $why"
+	grep -q 'registered on' "$work/daemon.log"
+}
 
-wait_for 300 "registration" registered ||
+wait_for 30 "registration" registered ||
 	fail "the daemon did not register with BlueZ within 30 s"
-wait_for 50 "the IDLE screen" screen_is IDLE ||
+step "the daemon registered with BlueZ"
+wait_for 10 "the IDLE screen" screen_is IDLE ||
 	fail "screen is '$(screen_line)', want IDLE"
-wait_for 50 "Pairable false" pairable_is false ||
+wait_for 10 "Pairable false" pairable_is false ||
 	fail "Pairable is '$(pairable)' before the chord, want 'b false'"
 grep -q "buttons from input device $event_dev" "$work/daemon.log" ||
 	fail "the daemon does not say it reads buttons from $event_dev"
-echo "daemon up: screen IDLE, Pairable false"
+step "daemon up: screen IDLE, Pairable false"
 
 # --- the chord: QUIZZER_RESET + TIMER_530 + CONTEST held 2 s --------------
+step "holding the chord"
 uin press KEY_F1
 uin press KEY_F3
 uin press KEY_F4
@@ -145,22 +167,22 @@ uin release KEY_F4
 uin release KEY_F3
 uin release KEY_F1
 
-wait_for 50 "the PAIRING screen" screen_is PAIRING ||
+wait_for 10 "the PAIRING screen" screen_is PAIRING ||
 	fail "after the chord the screen is '$(screen_line)', want PAIRING..."
-wait_for 50 "Pairable true" pairable_is true ||
+wait_for 10 "Pairable true" pairable_is true ||
 	fail "after the chord Pairable is '$(pairable)', want 'b true'"
-echo "chord: screen '$(screen_line)', Pairable true"
+step "chord: screen '$(screen_line)', Pairable true"
 
 # --- TIMER_RESET ends pairing mode -----------------------------------------
 uin press KEY_F2
 uin sleep 200
 uin release KEY_F2
 
-wait_for 50 "the IDLE screen" screen_is IDLE ||
+wait_for 10 "the IDLE screen" screen_is IDLE ||
 	fail "after TIMER_RESET the screen is '$(screen_line)', want IDLE"
-wait_for 50 "Pairable false" pairable_is false ||
+wait_for 10 "Pairable false" pairable_is false ||
 	fail "after TIMER_RESET Pairable is '$(pairable)', want 'b false'"
-echo "TIMER_RESET: screen IDLE, Pairable false"
+step "TIMER_RESET: screen IDLE, Pairable false"
 
 grep -E 'display:|does not answer|CRITICAL' "$work/daemon.log" &&
 	fail "the daemon logged a display or critical failure"

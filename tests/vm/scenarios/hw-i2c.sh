@@ -17,6 +17,8 @@ fail() {
 	echo "FAIL: $*" >&2
 	exit 1
 }
+# Progress, with the guest's uptime: the log then shows where time went.
+step() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
 [ "${RB_VM:-}" = 1 ] || fail "run me inside the VM: tests/vm/run-vm -- $0"
 [ -n "${RB_BOX_HCI:-}" ] || fail "RB_BOX_HCI not set (the harness exports it)"
@@ -43,11 +45,13 @@ cleanup() {
 		echo "----- tail of the daemon's log -----" >&2
 		tail -n 30 "$work/daemon.log" >&2
 	fi
-	[ -z "${RB_VM_OUT:-}" ] || cp "$work/daemon.log" "$RB_VM_OUT/hw-i2c-daemon.log" 2>/dev/null || true
+	[ -z "${RB_VM_OUT:-}" ] || cp "$work/daemon.log" "$RB_VM_OUT/hw-i2c-daemon-${work##*.}.log" 2>/dev/null || true
 	rm -rf "$work"
 	exit "$rc"
 }
 trap cleanup EXIT
+# A timeout's SIGTERM still cleans up (and shows the daemon's log).
+trap 'echo "FAIL: terminated" >&2; exit 143' TERM INT
 
 # --- the kernel side: i2c-dev and i2c-stub --------------------------------
 modprobe i2c-dev || fail "modprobe i2c-dev"
@@ -73,7 +77,7 @@ find_bus() {
 	return 1
 }
 find_bus || fail "no i2c-stub adapter in /sys/class/i2c-adapter"
-echo "i2c-stub chip $ADDR on $bus"
+step "i2c-stub chip $ADDR on $bus"
 
 # --- 1. the backend, every transfer read back ------------------------------
 prc=0
@@ -125,27 +129,44 @@ Height=64
 EOF
 "$DAEMON" --check-config --config "$work/reaction-boxd.conf" >/dev/null ||
 	fail "the generated config is refused"
+step "starting the daemon"
 G_MESSAGES_DEBUG=all "$DAEMON" --config "$work/reaction-boxd.conf" \
 	--state-dir "$work/state" >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
 
-# wait_for TENTHS CMD...: poll CMD every 0.1 s until it succeeds.
+# uptime_cs: the guest's uptime in centiseconds, in UPTIME_CS (no fork).
+uptime_cs() {
+	local up rest
+	read -r up rest </proc/uptime
+	UPTIME_CS=$((10#${up%.*} * 100 + 10#${up#*.}))
+}
+# wait_for SECS WHAT CMD...: poll CMD every 0.1 s until it succeeds; false
+# after SECS of wall time (process starts are slow under TCG: no counting).
 wait_for() {
-	local n=$1
-	shift
+	local secs=$1 what=$2 deadline
+	shift 2
+	uptime_cs
+	deadline=$((UPTIME_CS + secs * 100))
 	until "$@"; do
-		kill -0 "$daemon_pid" 2>/dev/null || fail "the daemon died (see its log)"
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
+		kill -0 "$daemon_pid" 2>/dev/null || fail "the daemon died while waiting for $what"
+		uptime_cs
+		[ "$UPTIME_CS" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
 }
-registered() { grep -q 'registered on' "$work/daemon.log"; }
+# Registered, or fail at once if the daemon says its registration failed.
+registered() {
+	local why
+	why=$(grep -m1 ' on /org/bluez/hci[0-9]* failed: ' "$work/daemon.log") &&
+		fail "the daemon's registration with BlueZ failed: $why"
+	grep -q 'registered on' "$work/daemon.log"
+}
 
-wait_for 300 registered || fail "the daemon did not register with BlueZ within 30 s"
-wait_for 50 ssd1306_written ||
-	fail "registers 0x00.. are '$(cmd_regs)' 5 s after start, want an SSD1306 command write"
-echo "daemon: command registers went from '$before' to '$(cmd_regs)'"
+wait_for 30 "registration" registered ||
+	fail "the daemon did not register with BlueZ within 30 s"
+wait_for 10 "the SSD1306 writes" ssd1306_written ||
+	fail "registers 0x00.. are '$(cmd_regs)' 10 s after start, want an SSD1306 command write"
+step "daemon: command registers went from '$before' to '$(cmd_regs)'"
 if grep -E 'does not answer|display:|CRITICAL' "$work/daemon.log"; then
 	fail "the daemon logged a display failure"
 fi
