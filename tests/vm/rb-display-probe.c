@@ -8,11 +8,16 @@
  * registers keep what each SMBus block write put there (register = the
  * command byte + i).
  *
- * Usage: rb-display-probe BUS [ADDR]         show two screens, verify
+ * Usage: rb-display-probe [--hd44780] BUS [ADDR]
+ *                          show two screens on an SSD1306 (default, ADDR
+ *                          0x3c) or a 16x2 HD44780 behind a PCF8574 (ADDR
+ *                          0x27), verify every transfer
  *        rb-display-probe --dump BUS ADDR REG LEN
- *                                           print LEN registers from REG
+ *                          print LEN registers from REG
  *
- * The first form prints one "PASS: ..." line and exits 0, or "FAIL: ..."
+ * The HD44780 goes through rb_i2c_dev_stream_ops (its writes are plain
+ * port byte streams). The first form prints one "PASS: ..." line and exits
+ * 0, or "FAIL: ..."
  * lines and exits 1. It fails if the backend logs a failure, if a transfer
  * fails, or if a register read back differs from what was written.
  */
@@ -33,7 +38,10 @@
 #include "hw/i2c-smbus.h"
 
 typedef struct {
+	const RbI2cOps *ops; /* the real transport under test */
+	RbI2cSplitMode split; /* how it splits on SMBus-only adapters */
 	unsigned int transfers; /* SMBus transfers checked */
+	unsigned int unchecked; /* single-byte writes: nothing to read */
 	unsigned int writes; /* i2c writes by the backend */
 	unsigned int failures;
 	unsigned int log_failures;
@@ -97,12 +105,14 @@ static void *probe_open(const char *bus, unsigned int addr, void *user_data,
 	void *real;
 	int fd;
 
-	real = rb_i2c_dev_ops.open(bus, addr, NULL, error);
+	Probe *p = user_data;
+
+	real = p->ops->open(bus, addr, NULL, error);
 	if (!real)
 		return NULL;
 	fd = open_bus(bus, addr, &funcs);
 	if (fd < 0) {
-		rb_i2c_dev_ops.close(real);
+		p->ops->close(real);
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 			    "cannot open %s for reading back", bus);
 		return NULL;
@@ -131,15 +141,17 @@ static bool probe_write(void *handle, const uint8_t *buf, size_t len,
 	size_t pos = 0;
 
 	h->probe->writes++;
-	if (!rb_i2c_dev_ops.write(h->real, buf, len, error)) {
+	if (!h->probe->ops->write(h->real, buf, len, error)) {
 		h->probe->failures++;
 		return false;
 	}
-	while (rb_i2c_smbus_next(RB_I2C_SPLIT_CONTROL_BYTE, buf, len, &pos,
-				 &chunk))
+	while (rb_i2c_smbus_next(h->probe->split, buf, len, &pos, &chunk))
 		last = chunk;
-	if (last.len == 0)
+	/* A lone byte (SMBus write byte) leaves no register to read. */
+	if (last.len == 0) {
+		h->probe->unchecked++;
 		return true;
+	}
 	if (!read_regs(h->fd, last.command, got, last.len)) {
 		h->probe->failures++;
 		return true;
@@ -160,23 +172,38 @@ static void probe_close(void *handle)
 {
 	Handle *h = handle;
 
-	rb_i2c_dev_ops.close(h->real);
+	h->probe->ops->close(h->real);
 	close(h->fd);
 	g_free(h);
 }
 
 static const RbI2cOps probe_ops = {probe_open, probe_write, probe_close};
 
-static void log_cb(const char *domain, GLogLevelFlags level,
-		   const char *message, gpointer user_data)
+/* Every log line (the backends log through GLib's structured logging). */
+static GLogWriterOutput log_writer(GLogLevelFlags level,
+				   const GLogField *fields, gsize n_fields,
+				   gpointer user_data)
 {
 	Probe *p = user_data;
+	const char *domain = "-", *message = "";
 
-	printf("log: %s: %s\n", domain ? domain : "-", message);
+	for (gsize i = 0; i < n_fields; i++) {
+		if (fields[i].length >= 0)
+			continue; /* not a string */
+		if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0)
+			domain = fields[i].value;
+		else if (strcmp(fields[i].key, "MESSAGE") == 0)
+			message = fields[i].value;
+	}
+	if ((level & G_LOG_LEVEL_DEBUG) && !g_getenv("G_MESSAGES_DEBUG"))
+		return G_LOG_WRITER_HANDLED;
+	printf("log: %s: %s\n", domain, message);
 	/* The i2c pump logs a display that stopped answering. */
 	if (strstr(message, "does not answer") ||
-	    (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL)))
+	    (level &
+	     (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)))
 		p->log_failures++;
+	return G_LOG_WRITER_HANDLED;
 }
 
 static bool parse_uint(const char *s, unsigned int max, unsigned int *out)
@@ -220,31 +247,50 @@ static int dump(const char *bus, const char *addr_s, const char *reg_s,
 	return 0;
 }
 
+static void usage(void)
+{
+	fprintf(stderr, "usage: rb-display-probe [--hd44780] BUS [ADDR]\n"
+			"       rb-display-probe --dump BUS ADDR REG LEN\n");
+	exit(2);
+}
+
 int main(int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
-	Probe p = {0};
+	Probe p = {.ops = &rb_i2c_dev_ops, .split = RB_I2C_SPLIT_CONTROL_BYTE};
 	RbScreen s = {.kind = RB_SCREEN_PIN, .pin = 123456};
-	unsigned int addr = 0x3c;
+	bool hd44780 = false;
+	const char *what = "SSD1306";
+	unsigned int addr = 0x3c, min_writes;
 	RbDisplay *d;
+	int a = 1;
 
 	if (argc == 6 && strcmp(argv[1], "--dump") == 0)
 		return dump(argv[2], argv[3], argv[4], argv[5]);
-	if (argc < 2 || argc > 3 || argv[1][0] == '-' ||
-	    (argc == 3 && !parse_uint(argv[2], 0x77, &addr))) {
-		fprintf(stderr, "usage: rb-display-probe BUS [ADDR]\n"
-				"       rb-display-probe --dump BUS ADDR REG "
-				"LEN\n");
-		return 2;
+	if (a < argc && strcmp(argv[a], "--hd44780") == 0) {
+		hd44780 = true;
+		what = "HD44780";
+		addr = 0x27;
+		p.ops = &rb_i2c_dev_stream_ops;
+		p.split = RB_I2C_SPLIT_STREAM;
+		a++;
 	}
-	g_log_set_default_handler(log_cb, &p);
+	if (argc - a < 1 || argc - a > 2 || argv[a][0] == '-' ||
+	    (argc - a == 2 && !parse_uint(argv[a + 1], 0x77, &addr)))
+		usage();
+	g_log_set_writer_func(log_writer, &p, NULL);
 
-	d = rb_display_ssd1306_new(&probe_ops, &p, argv[1], addr, 64, &error);
+	if (hd44780)
+		d = rb_display_hd44780_new(&probe_ops, &p, argv[a], addr, 16, 2,
+					   NULL, &error);
+	else
+		d = rb_display_ssd1306_new(&probe_ops, &p, argv[a], addr, 64,
+					   &error);
 	if (!d) {
-		printf("FAIL: SSD1306 on %s: %s\n", argv[1], error->message);
+		printf("FAIL: %s on %s: %s\n", what, argv[a], error->message);
 		return 1;
 	}
-	/* A full frame (init, 8 pages, display on), then a dirty update. */
+	/* A full screen, then a partial update. */
 	s.seconds_left = 58;
 	g_strlcpy(s.name, "Reaction_A1B2C3", sizeof(s.name));
 	rb_display_show(d, &s);
@@ -254,18 +300,24 @@ int main(int argc, char **argv)
 	rb_display_flush(d);
 	rb_display_free(d);
 
-	printf("%u i2c writes, %u SMBus transfers read back\n", p.writes,
-	       p.transfers);
+	printf("%u i2c writes: %u SMBus transfers read back, %u single "
+	       "bytes\n",
+	       p.writes, p.transfers, p.unchecked);
 	if (p.failures || p.log_failures) {
 		printf("FAIL: %u transfer failures, %u failure logs\n",
 		       p.failures, p.log_failures);
 		return 1;
 	}
-	/* init + 8 pages x 2 writes + display on, then at least one page. */
-	if (p.writes < 1 + 16 + 1 + 2 || p.transfers < p.writes) {
-		printf("FAIL: too few transfers for two screens\n");
+	/*
+	 * SSD1306: init + 8 pages x 2 writes + display on, then at least one
+	 * page. HD44780: the init steps, two rows, then one changed row.
+	 */
+	min_writes = hd44780 ? 8 : 1 + 16 + 1 + 2;
+	if (p.writes < min_writes || p.transfers + p.unchecked != p.writes ||
+	    p.transfers < p.writes / 2) {
+		printf("FAIL: too few transfers checked for two screens\n");
 		return 1;
 	}
-	printf("PASS: SSD1306 on %s address 0x%02x\n", argv[1], addr);
+	printf("PASS: %s on %s address 0x%02x\n", what, argv[a], addr);
 	return 0;
 }

@@ -1,9 +1,12 @@
 #!/bin/bash
-# The SSD1306 display on the real kernel i2c path: i2c-dev over the kernel's
-# i2c-stub (a fake chip at 0x3c). i2c-stub is SMBus-only (no I2C_FUNC_I2C),
-# so this proves the SMBus block-write fallback of src/hw/i2c.c.
-#  1. tests/vm/rb-display-probe drives the SSD1306 backend through two
-#     screens and reads every transfer back from the chip's registers.
+# The i2c displays on the real kernel i2c path: i2c-dev over the kernel's
+# i2c-stub (fake chips at 0x3c and 0x27). i2c-stub is SMBus-only (no
+# I2C_FUNC_I2C), so this proves the SMBus block-write fallback of
+# src/hw/i2c.c.
+#  1. tests/vm/rb-display-probe drives the SSD1306 backend (0x3c, control
+#     byte splitting) and the HD44780 backend (0x27, PCF8574 byte stream
+#     splitting) through two screens each and reads every transfer back
+#     from the chip's registers.
 #  2. The real reaction-boxd with [Display] Backend=ssd1306 on that bus (the
 #     chip reloaded, all registers 0) must not report a display failure and
 #     must leave an SSD1306 command write in the chip's registers 0x00..
@@ -25,6 +28,7 @@ step() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 DAEMON=./reaction-boxd
 PROBE=tests/vm/rb-display-probe
 ADDR=0x3c
+LCD_ADDR=0x27
 [ -x "$DAEMON" ] || fail "$DAEMON missing: build first (./configure && make)"
 [ -x "$PROBE" ] || fail "$PROBE missing: build it (make check TESTS=)"
 
@@ -55,7 +59,12 @@ trap 'echo "FAIL: terminated" >&2; exit 143' TERM INT
 
 # --- the kernel side: i2c-dev and i2c-stub --------------------------------
 modprobe i2c-dev || fail "modprobe i2c-dev"
-modprobe i2c-stub chip_addr=$ADDR || fail "modprobe i2c-stub chip_addr=$ADDR"
+# Fresh chips with our addresses, even if an earlier scenario loaded it.
+if [ -d /sys/module/i2c_stub ]; then
+	rmmod i2c-stub || fail "rmmod i2c-stub (still in use?)"
+fi
+modprobe i2c-stub chip_addr=$ADDR,$LCD_ADDR ||
+	fail "modprobe i2c-stub chip_addr=$ADDR,$LCD_ADDR"
 # find_bus: sets bus to the /dev/i2c-N of i2c-stub, once the node exists.
 bus=
 find_bus() {
@@ -88,10 +97,17 @@ grep -q '^PASS:' "$work/probe.log" || fail "rb-display-probe on $bus did not pas
 grep -q 'plain i2c no, SMBus i2c block write yes' "$work/probe.log" ||
 	fail "$bus is not the SMBus-only adapter this test is about"
 
+prc=0
+"$PROBE" --hd44780 "$bus" "$LCD_ADDR" >"$work/probe-lcd.log" 2>&1 || prc=$?
+cat "$work/probe-lcd.log"
+[ "$prc" = 0 ] || fail "rb-display-probe --hd44780 on $bus exited with $prc"
+grep -q '^PASS:' "$work/probe-lcd.log" || fail "rb-display-probe --hd44780 on $bus did not pass"
+
 # --- 2. the daemon, on a fresh chip ---------------------------------------
 # Reload i2c-stub: all registers 0 again, so what follows is the daemon's.
 rmmod i2c-stub || fail "rmmod i2c-stub"
-modprobe i2c-stub chip_addr=$ADDR || fail "modprobe i2c-stub chip_addr=$ADDR"
+modprobe i2c-stub chip_addr=$ADDR,$LCD_ADDR ||
+	fail "modprobe i2c-stub chip_addr=$ADDR,$LCD_ADDR"
 find_bus || fail "no i2c-stub adapter after reloading it"
 
 # The chip's first 6 registers: what the last SSD1306 command write left
