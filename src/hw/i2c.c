@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The i2c-dev transport and the step pump that drives an i2c display from
- * main-loop sources, one short transfer per dispatch.
+ * The i2c-dev transport (write(), or SMBus block writes on adapters
+ * without plain i2c: see hw/i2c-smbus.h) and the step pump that drives an
+ * i2c display from main-loop sources, one short transfer per dispatch.
  */
 #define G_LOG_DOMAIN "rb-i2c"
 
