@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The i2c-dev transport and the step pump that drives an i2c display from
- * main-loop sources, one short transfer per dispatch.
+ * The i2c-dev transport (write(), or SMBus block writes on adapters
+ * without plain i2c: see hw/i2c-smbus.h) and the step pump that drives an
+ * i2c display from main-loop sources, one short transfer per dispatch.
  */
 #define G_LOG_DOMAIN "rb-i2c"
 
@@ -10,14 +11,50 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/i2c-dev.h>
+#include <linux/i2c.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "hw/display-private.h"
+#include "hw/i2c-smbus.h"
 
 /* A failed display is tried again on a screen change after this long. */
 #define RETRY_US (30 * G_USEC_PER_SEC)
+
+/* ---- the SMBus splitting (pure) ---- */
+
+bool rb_i2c_smbus_next(RbI2cSplitMode mode, const uint8_t *buf, size_t len,
+		       size_t *pos, RbI2cSmbusChunk *out)
+{
+	size_t n;
+
+	if (!buf || len == 0 || *pos >= len)
+		return false;
+	switch (mode) {
+	case RB_I2C_SPLIT_CONTROL_BYTE:
+		if (len == 1) {
+			/* A lone control byte: one SMBus write byte. */
+			*out = (RbI2cSmbusChunk){buf[0], NULL, 0};
+			*pos = 1;
+			return true;
+		}
+		if (*pos == 0)
+			*pos = 1;
+		n = MIN(len - *pos, (size_t)RB_I2C_SMBUS_BLOCK_MAX);
+		*out = (RbI2cSmbusChunk){buf[0], buf + *pos, n};
+		*pos += n;
+		return true;
+	case RB_I2C_SPLIT_STREAM:
+		n = MIN(len - *pos - 1, (size_t)RB_I2C_SMBUS_BLOCK_MAX);
+		*out = (RbI2cSmbusChunk){buf[*pos], n ? buf + *pos + 1 : NULL,
+					 n};
+		*pos += 1 + n;
+		return true;
+	}
+	return false;
+}
 
 /* ---- i2c-dev ---- */
 
@@ -25,12 +62,16 @@ typedef struct {
 	int fd;
 	char *path;
 	unsigned int addr;
+	bool smbus; /* no plain I2C on this adapter: SMBus transfers */
+	unsigned long funcs; /* I2C_FUNCS */
+	RbI2cSplitMode split;
 } I2cDev;
 
-static void *i2c_dev_open(const char *bus, unsigned int addr, void *user_data,
-			  GError **error)
+static void *i2c_dev_open_mode(const char *bus, unsigned int addr,
+			       RbI2cSplitMode split, GError **error)
 {
 	g_autofree char *path = NULL;
+	unsigned long funcs = 0;
 	I2cDev *dev;
 	int fd;
 
@@ -53,6 +94,25 @@ static void *i2c_dev_open(const char *bus, unsigned int addr, void *user_data,
 			    e == ENOENT ? " (dtparam=i2c_arm=on?)" : "");
 		return NULL;
 	}
+	if (ioctl(fd, I2C_FUNCS, &funcs) < 0) {
+		int e = errno;
+
+		g_set_error(error, RB_ERROR, RB_ERROR_IO,
+			    "i2c bus %s: I2C_FUNCS: %s (not an i2c-dev "
+			    "device?)",
+			    path, g_strerror(e));
+		close(fd);
+		return NULL;
+	}
+	if (!(funcs & I2C_FUNC_I2C) &&
+	    !(funcs & I2C_FUNC_SMBUS_WRITE_I2C_BLOCK)) {
+		g_set_error(error, RB_ERROR, RB_ERROR_IO,
+			    "i2c bus %s can do neither plain i2c writes nor "
+			    "SMBus i2c block writes (I2C_FUNCS 0x%08lx)",
+			    path, funcs);
+		close(fd);
+		return NULL;
+	}
 	if (ioctl(fd, I2C_SLAVE, (unsigned long)addr) < 0) {
 		int e = errno;
 
@@ -68,15 +128,80 @@ static void *i2c_dev_open(const char *bus, unsigned int addr, void *user_data,
 	dev->fd = fd;
 	dev->path = g_steal_pointer(&path);
 	dev->addr = addr;
+	dev->funcs = funcs;
+	dev->smbus = !(funcs & I2C_FUNC_I2C);
+	dev->split = split;
+	if (dev->smbus)
+		g_debug("i2c bus %s has no plain i2c, using SMBus block "
+			"writes",
+			dev->path);
 	return dev;
+}
+
+static void *i2c_dev_open(const char *bus, unsigned int addr, void *user_data,
+			  GError **error)
+{
+	return i2c_dev_open_mode(bus, addr, RB_I2C_SPLIT_CONTROL_BYTE, error);
+}
+
+static void *i2c_dev_open_stream(const char *bus, unsigned int addr,
+				 void *user_data, GError **error)
+{
+	return i2c_dev_open_mode(bus, addr, RB_I2C_SPLIT_STREAM, error);
+}
+
+/* One SMBus write transfer (I2C_SMBUS ioctl). */
+static bool i2c_dev_smbus_write(I2cDev *dev, const RbI2cSmbusChunk *c,
+				GError **error)
+{
+	union i2c_smbus_data data;
+	struct i2c_smbus_ioctl_data args = {
+		.read_write = I2C_SMBUS_WRITE,
+		.command = c->command,
+	};
+
+	if (c->len == 0) {
+		if (!(dev->funcs & I2C_FUNC_SMBUS_WRITE_BYTE)) {
+			g_set_error(error, RB_ERROR, RB_ERROR_IO,
+				    "i2c bus %s cannot write a single byte "
+				    "(no SMBus write byte)",
+				    dev->path);
+			return false;
+		}
+		args.size = I2C_SMBUS_BYTE;
+		args.data = NULL;
+	} else {
+		data.block[0] = (uint8_t)c->len;
+		memcpy(&data.block[1], c->data, c->len);
+		args.size = I2C_SMBUS_I2C_BLOCK_DATA;
+		args.data = &data;
+	}
+	if (ioctl(dev->fd, I2C_SMBUS, &args) < 0) {
+		g_set_error(error, RB_ERROR, RB_ERROR_IO,
+			    "i2c SMBus write of %zu bytes to %s address "
+			    "0x%02x: %s",
+			    c->len + 1, dev->path, dev->addr,
+			    g_strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 static bool i2c_dev_write(void *handle, const uint8_t *buf, size_t len,
 			  GError **error)
 {
 	I2cDev *dev = handle;
-	ssize_t n = write(dev->fd, buf, len);
+	RbI2cSmbusChunk chunk;
+	size_t pos = 0;
+	ssize_t n;
 
+	if (dev->smbus) {
+		while (rb_i2c_smbus_next(dev->split, buf, len, &pos, &chunk))
+			if (!i2c_dev_smbus_write(dev, &chunk, error))
+				return false;
+		return true;
+	}
+	n = write(dev->fd, buf, len);
 	if (n == (ssize_t)len)
 		return true;
 	g_set_error(error, RB_ERROR, RB_ERROR_IO,
@@ -97,6 +222,12 @@ static void i2c_dev_close(void *handle)
 
 const RbI2cOps rb_i2c_dev_ops = {
 	.open = i2c_dev_open,
+	.write = i2c_dev_write,
+	.close = i2c_dev_close,
+};
+
+const RbI2cOps rb_i2c_dev_stream_ops = {
+	.open = i2c_dev_open_stream,
 	.write = i2c_dev_write,
 	.close = i2c_dev_close,
 };

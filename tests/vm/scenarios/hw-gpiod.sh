@@ -1,0 +1,217 @@
+#!/bin/bash
+# Buttons on the real kernel GPIO path: a gpio-sim chip (configfs) with four
+# lines named like the daemon's default lines (GPIO17 QUIZZER_RESET, GPIO27
+# TIMER_RESET, GPIO22 TIMER_530, GPIO23 CONTEST), the real reaction-boxd
+# with [Buttons] Backend=gpiod (defaults: active low, pull-up bias) through
+# libgpiod and the GPIO character device, and the file display. A button is
+# pressed by pulling its simulated line down (sysfs "pull" attribute) and
+# released by pulling it up, as a button to ground with a pull-up.
+# Holding QUIZZER_RESET+TIMER_530+CONTEST for 2 s must open pairing mode
+# (screen "PAIRING ...", Adapter1.Pairable true); TIMER_RESET must close it.
+#
+# Debian's kernel has no gpio-sim: build it on the host first with
+#   tests/vm/build-gpio-sim
+# Run: tests/vm/run-vm -- tests/vm/scenarios/hw-gpiod.sh
+set -euo pipefail
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+# Progress, with the guest's uptime: the log then shows where time went.
+step() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
+
+[ "${RB_VM:-}" = 1 ] || fail "run me inside the VM: tests/vm/run-vm -- $0"
+[ -n "${RB_BOX_HCI:-}" ] || fail "RB_BOX_HCI not set (the harness exports it)"
+DAEMON=./reaction-boxd
+[ -x "$DAEMON" ] || fail "$DAEMON missing: build first (./configure && make)"
+KO=tests/vm/cache/gpio-sim/$(uname -r)/gpio-sim.ko
+[ -s "$KO" ] || fail "$KO missing: run tests/vm/build-gpio-sim on the host before the VM starts"
+
+work=$(mktemp -d /run/rb-hw-gpiod.XXXXXX)
+sim=/sys/kernel/config/gpio-sim/rb-hw-gpiod-$$
+daemon_pid=
+
+remove_sim() {
+	local d
+	[ -d "$sim" ] || return 0
+	echo 0 >"$sim/live" 2>/dev/null || true
+	for d in "$sim"/bank0/line*; do
+		[ -d "$d" ] && rmdir "$d"
+	done
+	[ -d "$sim/bank0" ] && rmdir "$sim/bank0"
+	rmdir "$sim"
+}
+
+cleanup() {
+	local rc=$? n
+	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+		kill -TERM "$daemon_pid" 2>/dev/null || true
+		for ((n = 0; n < 50; n++)); do
+			kill -0 "$daemon_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$daemon_pid" 2>/dev/null || true
+	fi
+	remove_sim || echo "warning: cannot remove $sim" >&2
+	if [ "$rc" != 0 ] && [ -s "$work/daemon.log" ]; then
+		echo "----- tail of the daemon's log -----" >&2
+		tail -n 30 "$work/daemon.log" >&2
+	fi
+	[ -z "${RB_VM_OUT:-}" ] || cp "$work/daemon.log" "$RB_VM_OUT/hw-gpiod-daemon-${work##*.}.log" 2>/dev/null || true
+	rm -rf "$work"
+	exit "$rc"
+}
+trap cleanup EXIT
+# A timeout's SIGTERM still cleans up (and shows the daemon's log).
+trap 'echo "FAIL: terminated" >&2; exit 143' TERM INT
+
+# --- the kernel side: configfs, gpio-sim, one chip with four lines --------
+modprobe configfs || fail "modprobe configfs"
+if ! grep -q ' /sys/kernel/config configfs ' /proc/mounts; then
+	mount -t configfs configfs /sys/kernel/config || fail "mount configfs"
+fi
+if [ ! -d /sys/module/gpio_sim ]; then
+	insmod "$KO" || fail "insmod $KO (see dmesg.log)"
+fi
+[ -d /sys/kernel/config/gpio-sim ] || fail "gpio-sim registered no configfs subsystem"
+
+names=(GPIO17 GPIO27 GPIO22 GPIO23) # QUIZZER_RESET TIMER_RESET TIMER_530 CONTEST
+mkdir "$sim" "$sim/bank0"
+echo 4 >"$sim/bank0/num_lines"
+for i in 0 1 2 3; do
+	mkdir "$sim/bank0/line$i"
+	echo "${names[$i]}" >"$sim/bank0/line$i/name"
+done
+echo 1 >"$sim/live" || fail "gpio-sim: cannot bring the chip live"
+chip=$(cat "$sim/bank0/chip_name")
+dev=$(cat "$sim/dev_name")
+lines=/sys/devices/platform/$dev/$chip
+[ -c "/dev/$chip" ] || fail "/dev/$chip missing"
+[ -e "$lines/sim_gpio0/pull" ] || fail "$lines/sim_gpio0/pull missing"
+step "gpio-sim chip $chip ($dev), lines ${names[*]}"
+
+# set_line NAME pull-up|pull-down
+set_line() {
+	local i
+	for i in 0 1 2 3; do
+		if [ "${names[$i]}" = "$1" ]; then
+			echo "$2" >"$lines/sim_gpio$i/pull" || fail "cannot set ${names[$i]} to $2"
+			return 0
+		fi
+	done
+	fail "no line $1"
+}
+press() { set_line "$1" pull-down; }
+release() { set_line "$1" pull-up; }
+# All released before the daemon starts (it reports held buttons at once).
+for n in "${names[@]}"; do
+	release "$n"
+done
+
+# --- the daemon ------------------------------------------------------------
+mkdir -p "$work/state"
+cat >"$work/reaction-boxd.conf" <<EOF
+[Adapter]
+Name=$RB_BOX_HCI
+
+[Buttons]
+Backend=gpiod
+Chip=$chip
+QuizzerReset=GPIO17
+TimerReset=GPIO27
+Timer530=GPIO22
+Contest=GPIO23
+ActiveLow=true
+Bias=pull-up
+
+[Display]
+Backend=file
+File=$work/screen
+EOF
+"$DAEMON" --check-config --config "$work/reaction-boxd.conf" >/dev/null ||
+	fail "the generated config is refused"
+step "starting the daemon"
+G_MESSAGES_DEBUG=all "$DAEMON" --config "$work/reaction-boxd.conf" \
+	--state-dir "$work/state" >"$work/daemon.log" 2>&1 &
+daemon_pid=$!
+
+screen_line() { head -n1 "$work/screen.txt" 2>/dev/null || true; }
+pairable() {
+	timeout 5 busctl get-property org.bluez "/org/bluez/$RB_BOX_HCI" \
+		org.bluez.Adapter1 Pairable 2>/dev/null || true
+}
+# uptime_cs: the guest's uptime in centiseconds, in UPTIME_CS (no fork).
+uptime_cs() {
+	local up rest
+	read -r up rest </proc/uptime
+	UPTIME_CS=$((10#${up%.*} * 100 + 10#${up#*.}))
+}
+# wait_for SECS WHAT CMD...: poll CMD every 0.1 s until it succeeds; false
+# after SECS of wall time (process starts are slow under TCG: no counting).
+wait_for() {
+	local secs=$1 what=$2 deadline
+	shift 2
+	uptime_cs
+	deadline=$((UPTIME_CS + secs * 100))
+	until "$@"; do
+		kill -0 "$daemon_pid" 2>/dev/null || fail "the daemon died while waiting for $what"
+		uptime_cs
+		[ "$UPTIME_CS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+screen_is() { [[ $(screen_line) == "$1"* ]]; }
+pairable_is() { [ "$(pairable)" = "b $1" ]; }
+# Registered, or fail at once if the daemon says its registration failed.
+registered() {
+	local why
+	why=$(grep -m1 ' on /org/bluez/hci[0-9]* failed: ' "$work/daemon.log") &&
+		fail "the daemon's registration with BlueZ failed: $why"
+	grep -q 'registered on' "$work/daemon.log"
+}
+consumer_is() { timeout 5 gpioinfo "$chip" 2>/dev/null | grep -q "\"GPIO17\".*\"reaction-boxd\""; }
+
+wait_for 30 "registration" registered ||
+	fail "the daemon did not register with BlueZ within 30 s"
+step "the daemon registered with BlueZ"
+if command -v gpioinfo >/dev/null; then
+	wait_for 10 "the line request" consumer_is ||
+		fail "gpioinfo does not show GPIO17 held by reaction-boxd: $(timeout 5 gpioinfo "$chip")"
+fi
+wait_for 10 "the IDLE screen" screen_is IDLE ||
+	fail "screen is '$(screen_line)', want IDLE"
+wait_for 10 "Pairable false" pairable_is false ||
+	fail "Pairable is '$(pairable)' before the chord, want 'b false'"
+step "daemon up: screen IDLE, Pairable false"
+
+# --- the chord: QUIZZER_RESET + TIMER_530 + CONTEST held 2 s --------------
+step "holding the chord"
+press GPIO17
+press GPIO22
+press GPIO23
+sleep 2
+release GPIO23
+release GPIO22
+release GPIO17
+
+wait_for 10 "the PAIRING screen" screen_is PAIRING ||
+	fail "after the chord the screen is '$(screen_line)', want PAIRING..."
+wait_for 10 "Pairable true" pairable_is true ||
+	fail "after the chord Pairable is '$(pairable)', want 'b true'"
+step "chord: screen '$(screen_line)', Pairable true"
+
+# --- TIMER_RESET ends pairing mode -----------------------------------------
+press GPIO27
+sleep 0.2
+release GPIO27
+
+wait_for 10 "the IDLE screen" screen_is IDLE ||
+	fail "after TIMER_RESET the screen is '$(screen_line)', want IDLE"
+wait_for 10 "Pairable false" pairable_is false ||
+	fail "after TIMER_RESET Pairable is '$(pairable)', want 'b false'"
+step "TIMER_RESET: screen IDLE, Pairable false"
+
+grep -E 'display:|CRITICAL' "$work/daemon.log" &&
+	fail "the daemon logged a display or critical failure"
+echo "PASS: hw-gpiod"
