@@ -1237,8 +1237,8 @@ static void open_display(RbDaemon *d)
 		break;
 	case RB_DISPLAY_BACKEND_HD44780:
 		d->display = rb_display_hd44780_new(
-			&rb_i2c_dev_ops, NULL, c->i2c_bus, c->i2c_address,
-			c->display_width, c->display_height,
+			&rb_i2c_dev_stream_ops, NULL, c->i2c_bus,
+			c->i2c_address, c->display_width, c->display_height,
 			&rb_hd44780_default_pins, &error);
 		break;
 	case RB_DISPLAY_BACKEND_FILE:

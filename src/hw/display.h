@@ -56,6 +56,12 @@ typedef struct {
 
 /* The real transport: /dev/i2c-N, ioctl(I2C_SLAVE), write(). */
 extern const RbI2cOps rb_i2c_dev_ops;
+/*
+ * The same for byte streams (the HD44780's PCF8574): on SMBus-only
+ * adapters the stream is cut into consecutive pieces instead of repeating
+ * a control byte (see i2c-smbus.h).
+ */
+extern const RbI2cOps rb_i2c_dev_stream_ops;
 
 /* ---- SSD1306 OLED (display-ssd1306.c) ---- */
 

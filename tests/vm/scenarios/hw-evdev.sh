@@ -20,8 +20,8 @@ step() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
 [ "${RB_VM:-}" = 1 ] || fail "run me inside the VM: tests/vm/run-vm -- $0"
 [ -n "${RB_BOX_HCI:-}" ] || fail "RB_BOX_HCI not set (the harness exports it)"
-DAEMON=./reaction-boxd
-UINPUT=tests/vm/rb-uinput
+DAEMON=${RB_BUILD:-.}/reaction-boxd
+UINPUT=${RB_BUILD:-.}/tests/vm/rb-uinput
 [ -x "$DAEMON" ] || fail "$DAEMON missing: build first (./configure && make)"
 [ -x "$UINPUT" ] || fail "$UINPUT missing: build it (make check TESTS=)"
 

@@ -23,7 +23,7 @@ step() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
 [ "${RB_VM:-}" = 1 ] || fail "run me inside the VM: tests/vm/run-vm -- $0"
 [ -n "${RB_BOX_HCI:-}" ] || fail "RB_BOX_HCI not set (the harness exports it)"
-DAEMON=./reaction-boxd
+DAEMON=${RB_BUILD:-.}/reaction-boxd
 [ -x "$DAEMON" ] || fail "$DAEMON missing: build first (./configure && make)"
 KO=tests/vm/cache/gpio-sim/$(uname -r)/gpio-sim.ko
 [ -s "$KO" ] || fail "$KO missing: run tests/vm/build-gpio-sim on the host before the VM starts"

@@ -25,8 +25,8 @@ step() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
 
 [ "${RB_VM:-}" = 1 ] || fail "run me inside the VM: tests/vm/run-vm -- $0"
 [ -n "${RB_BOX_HCI:-}" ] || fail "RB_BOX_HCI not set (the harness exports it)"
-DAEMON=./reaction-boxd
-PROBE=tests/vm/rb-display-probe
+DAEMON=${RB_BUILD:-.}/reaction-boxd
+PROBE=${RB_BUILD:-.}/tests/vm/rb-display-probe
 ADDR=0x3c
 LCD_ADDR=0x27
 [ -x "$DAEMON" ] || fail "$DAEMON missing: build first (./configure && make)"
