@@ -127,8 +127,13 @@ static bool fifo_open(FifoSource *f, GError **error)
 	struct stat st;
 	int fd;
 
-	/* O_NONBLOCK: opening for reading does not wait for a writer. */
-	fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/*
+	 * O_RDWR: the daemon holds a writer itself, so the FIFO never reaches
+	 * EOF between two writers; a writer that opens it while the daemon
+	 * reopens would otherwise lose its line or get SIGPIPE. (Linux
+	 * allows O_RDWR on a FIFO.) O_NONBLOCK: reads never block the loop.
+	 */
+	fd = open(f->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
 

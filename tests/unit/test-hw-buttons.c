@@ -394,9 +394,10 @@ START_TEST(test_fifo_end_to_end)
 			 "press TIMER_530\nrelease QUIZZER_RESET\n");
 	wait_edges(&r, 3);
 	ck_assert_uint_eq(r.n, 3);
-	/* The writer closed: the source reopens; a second writer works,
-	 * and a last line without a newline counts at EOF. */
-	fifo_write(path, "press CONTEST");
+	/* The writer closed; a second writer works, and a line is taken
+	 * only once its newline arrives, even from another writer. */
+	fifo_write(path, "press CONT");
+	fifo_write(path, "EST\n");
 	wait_edges(&r, 4);
 	ck_assert_uint_eq(r.n, 4);
 	fifo_write(path, "release CONTEST\r\n");
