@@ -132,7 +132,8 @@ bool rb_buttons_evdev_translate(const unsigned int keys[RB_BUTTON_COUNT],
 /*
  * Reads lines "press NAME" and "release NAME" (NAME as rb_button_from_name,
  * e.g. "press QUIZZER_RESET") from the FIFO at @path, creating it (0600)
- * if missing, reopening it whenever the last writer closes. Blank lines and
+ * if missing, and holding it open for writing too so that it never reaches
+ * EOF between writers; a line counts once its newline arrives. Blank lines and
  * lines starting with '#' are ignored; bad lines are logged and ignored.
  * Timestamps are the time of reading. Error if @path exists and is not a
  * FIFO.

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/box.sh"
 
 box_start
-watch_start "$T/watch" phone2
+watch_start "$T/watch" phone
 step "chord at the box"
 box_chord
 wait_screen '^PAIRING'

@@ -7,6 +7,7 @@
 
 [ -n "${RB_HCI3:-}" ] || fail "needs four controllers (run-vm --controllers 4)"
 box_start
+phone2_spare_link
 step "phone 1 pairs and is the owner"
 box_chord
 wait_screen '^PAIRING'

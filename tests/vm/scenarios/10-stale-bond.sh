@@ -4,7 +4,10 @@
 # what to do, and no bond is deleted without the chord.
 . "$(dirname "$0")/../lib/box.sh"
 
+[ -n "${RB_HCI3:-}" ] || fail "needs four controllers (run-vm --controllers 4)"
+
 box_start StaleBondWindowMs=10000
+phone2_spare_link
 box_chord
 wait_screen '^PAIRING'
 expect_rc 0 phone pair --pin-file "$T/screen.txt"
