@@ -1711,7 +1711,7 @@ static bool cmd_pair(Ctl *c)
 		      label);
 		return true;
 	}
-	if (!agent_register(c) || !connect_box(c, false))
+	if (!agent_register(c) || !connect_box(c, true))
 		return false;
 	event(c, "pairing", "pairing with %s", label);
 	ret = call(c, c->dev_path, IFACE_DEVICE, "Pair", NULL, NULL, &err);

@@ -16,6 +16,7 @@
 
 STACK_RUN=/run/rbvm
 STACK_ERROR=
+STACK_CONF=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bluetoothd.conf
 
 _stack_out() { echo "${RB_VM_OUT:-${OUT:?}}"; }
 _stack_log() { echo "stack: [$(cut -d' ' -f1 /proc/uptime)s] $*" >>"$(_stack_out)/vm.log"; }
@@ -120,7 +121,7 @@ stack_start() {
 		fi
 	done
 	_stack_log "btvirt: $n controllers up"
-	/usr/libexec/bluetooth/bluetoothd -n -d >>"$out/bluetoothd.log" 2>&1 &
+	/usr/libexec/bluetooth/bluetoothd -n -d -f "$STACK_CONF" >>"$out/bluetoothd.log" 2>&1 &
 	echo $! >"$STACK_RUN/bluetoothd.pid"
 	if ! _stack_wait 100 _stack_adapters_powered "$n"; then
 		STACK_ERROR="bluetoothd did not power $n adapters within 20 s (see bluetoothd.log)"

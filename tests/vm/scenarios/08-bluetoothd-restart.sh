@@ -14,7 +14,7 @@ step "kill bluetoothd and start it again"
 pid=$(cat /run/rbvm/bluetoothd.pid)
 kill -KILL "$pid"
 wait_log "org.bluez vanished"
-/usr/libexec/bluetooth/bluetoothd -n -d >>"$RB_VM_OUT/bluetoothd.log" 2>&1 &
+/usr/libexec/bluetooth/bluetoothd -n -d -f tests/vm/bluetoothd.conf >>"$RB_VM_OUT/bluetoothd.log" 2>&1 &
 echo $! >/run/rbvm/bluetoothd.pid
 _wait_count "registered on" 2 30 || fail "the daemon did not re-register"
 expect_pairable false
