@@ -10,6 +10,7 @@ expect_rc 0 phone pair --pin-file "$T/screen.txt"
 expect_rc 0 phone trigger-pairing
 expect_rc 0 phone config get
 expect_rc 0 phone disconnect
+sleep 1
 step "kill bluetoothd and start it again"
 pid=$(cat /run/rbvm/bluetoothd.pid)
 kill -KILL "$pid"

@@ -14,21 +14,23 @@ expect_rc 0 phone pair --pin-file "$T/screen.txt"
 expect_rc 0 phone trigger-pairing
 wait_screen '^IDLE' 8
 step "the phone forgets the box"
+expect_rc 0 phone disconnect
+sleep 1
 expect_rc 0 phone remove
 sleep 1
 watch_start "$T/watch" phone2
 for i in 1 2; do
 	step "the phone reconnects and drops quickly ($i)"
-	phone status >/dev/null || true
+	phone --timeout 4 status >/dev/null || true
 	phone disconnect || true
-	sleep 0.5
+	sleep 1
 done
 wait_screen '^STALE_BOND' 10
 grep -q 'STALE_BOND_BOX_HAS_STALE_BOND\|"box"' "$T/watch" ||
 	{ cat "$T/watch"; fail "no stale-bond hint notified"; }
 box_bond_exists "$RB_PHONE_ADDR" || fail "the stale flag deleted the bond"
 step "more quick drops delete nothing"
-phone status >/dev/null || true
+phone --timeout 4 status >/dev/null || true
 phone disconnect || true
 sleep 1
 box_bond_exists "$RB_PHONE_ADDR" || fail "the bond was deleted"
