@@ -1711,7 +1711,15 @@ static bool cmd_pair(Ctl *c)
 		      label);
 		return true;
 	}
-	if (!agent_register(c) || !connect_box(c, true))
+	/*
+	 * Not connected: Pair() connects by itself, so that a Security
+	 * Request the box sends at once (it still holds a stale bond) is
+	 * answered by this pairing and its agent. Connected: wait until
+	 * the services are resolved, or bluetoothd holds the Pair() reply
+	 * for a service discovery that may never come.
+	 */
+	if (!agent_register(c) ||
+	    (c->dev->connected && !connect_box(c, true)))
 		return false;
 	event(c, "pairing", "pairing with %s", label);
 	ret = call(c, c->dev_path, IFACE_DEVICE, "Pair", NULL, NULL, &err);

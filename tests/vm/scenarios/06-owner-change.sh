@@ -7,7 +7,6 @@
 
 [ -n "${RB_HCI3:-}" ] || fail "needs four controllers (run-vm --controllers 4)"
 box_start
-phone2_spare_link
 step "phone 1 pairs and is the owner"
 box_chord
 wait_screen '^PAIRING'
@@ -16,6 +15,7 @@ expect_rc 0 phone trigger-pairing
 expect_rc 0 phone config get
 step "phone 1 stays connected and subscribed"
 watch_start "$T/watch1" phone
+spare_link "$RB_PHONE2_HCI"
 step "phone 2 pairs"
 box_chord
 wait_screen '^PAIRING'
