@@ -20,6 +20,8 @@ echo $! >/run/rbvm/bluetoothd.pid
 _wait_count "registered on" 2 30 || fail "the daemon did not re-register"
 expect_pairable false
 step "the owner writes again"
+# (the phone's bluetoothd restarted too: let it see the box advertise)
+phone scan --duration 4 || true
 expect_rc 0 phone trigger-pairing
 expect_rc 0 phone config get
 pass "re-registered after a bluetoothd restart; the owner still writes"
