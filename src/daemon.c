@@ -155,7 +155,8 @@ static void notify_framed(RbDaemon *d, RbGattChar which, const uint8_t *msg,
 	if (!d->gatt || !d->registered)
 		return;
 	/* Notifications go to every subscriber: cut them for the smallest
-	 * MTU among connected peers (23 when unknown). */
+	 * MTU known among connected peers (from their reads and writes; 23
+	 * when none is known). */
 	devs = rb_bluez_list_devices(d->bluez);
 	for (guint i = 0; i < devs->len; i++) {
 		const RbBluezDevice *dev = g_ptr_array_index(devs, i);
@@ -164,7 +165,8 @@ static void notify_framed(RbDaemon *d, RbGattChar which, const uint8_t *msg,
 		if (!dev->connected)
 			continue;
 		mtu = rb_gatt_mtu_for(d->gatt, dev->path);
-		payload = MIN(payload, (gsize)(mtu ? mtu : 23) - 3);
+		if (mtu >= 23)
+			payload = MIN(payload, (gsize)mtu - 3);
 	}
 	if (payload == G_MAXSIZE)
 		payload = RB_FRAME_MIN_PAYLOAD;

@@ -772,9 +772,9 @@ static bool find_box(Ctl *c, bool discover)
 		       g_get_monotonic_time() < end) {
 			if (!start_discovery(c))
 				return false;
-			found = wait_until(c, have_match, NULL,
-					   MIN(end, deadline_after(
-							    DISCOVERY_ROUND_S)));
+			found = wait_until(
+				c, have_match, NULL,
+				MIN(end, deadline_after(DISCOVERY_ROUND_S)));
 			stop_discovery(c);
 		}
 		c->dev = best_match(c);
@@ -1010,9 +1010,21 @@ static void feed(Ctl *c, RbReassembler *r, const char *source, const uint8_t *p,
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GBytes) msg = NULL;
 	Msg *m;
+	RbFrameResult res;
 
-	switch (rb_reassembler_feed(
-		r, p, n, (RbTime)(g_get_monotonic_time() / 1000), &msg, &err)) {
+	res = rb_reassembler_feed(
+		r, p, n, (RbTime)(g_get_monotonic_time() / 1000), &msg, &err);
+	/* A first fragment while a message is incomplete: the rest of the
+	 * old one was lost. The reassembler dropped both; start over with
+	 * the new one. */
+	if (res == RB_FRAME_ERROR && n > 0 && (p[0] & RB_FRAME_HEADER_FIRST)) {
+		g_debug("%s: %s; starting over", source, err->message);
+		g_clear_error(&err);
+		res = rb_reassembler_feed(
+			r, p, n, (RbTime)(g_get_monotonic_time() / 1000), &msg,
+			&err);
+	}
+	switch (res) {
 	case RB_FRAME_MORE:
 		break;
 	case RB_FRAME_COMPLETE:
@@ -1718,8 +1730,7 @@ static bool cmd_pair(Ctl *c)
 	 * the services are resolved, or bluetoothd holds the Pair() reply
 	 * for a service discovery that may never come.
 	 */
-	if (!agent_register(c) ||
-	    (c->dev->connected && !connect_box(c, true)))
+	if (!agent_register(c) || (c->dev->connected && !connect_box(c, true)))
 		return false;
 	event(c, "pairing", "pairing with %s", label);
 	ret = call(c, c->dev_path, IFACE_DEVICE, "Pair", NULL, NULL, &err);

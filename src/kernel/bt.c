@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "kernel/bt.h"
 
@@ -35,4 +36,18 @@ bool rb_bt_addr_parse(const char *str, uint8_t bdaddr[RB_BDADDR_LEN])
 	}
 	memcpy(bdaddr, tmp, sizeof(tmp));
 	return true;
+}
+
+int rb_bt_bind_hci(int fd, unsigned short dev, unsigned short channel)
+{
+	union {
+		struct rb_sockaddr_hci hci;
+		uint8_t pad[16];
+	} addr;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.hci.hci_family = RB_PF_BLUETOOTH;
+	addr.hci.hci_dev = dev;
+	addr.hci.hci_channel = channel;
+	return bind(fd, (struct sockaddr *)&addr, sizeof(addr.hci));
 }

@@ -77,3 +77,12 @@ void rb_bt_addr_format(const uint8_t bdaddr[RB_BDADDR_LEN],
  * @bdaddr untouched, if @str is not exactly such an address.
  */
 bool rb_bt_addr_parse(const char *str, uint8_t bdaddr[RB_BDADDR_LEN]);
+
+/*
+ * bind() an HCI socket to controller @dev (or RB_HCI_DEV_NONE) on
+ * @channel. The address is passed from a zeroed buffer larger than
+ * sockaddr_hci, because tools that decode AF_BLUETOOTH addresses by the
+ * largest family member (valgrind reads sockaddr_rc) would otherwise see
+ * uninitialised bytes. Returns bind()'s result; errno is kept.
+ */
+int rb_bt_bind_hci(int fd, unsigned short dev, unsigned short channel);

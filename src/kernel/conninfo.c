@@ -18,11 +18,6 @@ static int kernel_get_conn_info(int hci_index, const uint8_t bdaddr[6],
 				uint8_t link_type, RbHciConnInfo *ci,
 				void *user_data)
 {
-	struct rb_sockaddr_hci sa = {
-		.hci_family = RB_PF_BLUETOOTH,
-		.hci_dev = (unsigned short)hci_index,
-		.hci_channel = RB_HCI_CHANNEL_RAW,
-	};
 	union {
 		struct rb_hci_conn_info_req req;
 		uint8_t raw[sizeof(struct rb_hci_conn_info_req) +
@@ -35,7 +30,8 @@ static int kernel_get_conn_info(int hci_index, const uint8_t bdaddr[6],
 	if (fd < 0)
 		return -errno;
 	/* HCIGETCONNINFO is a "bound" ioctl: it needs the adapter. */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (rb_bt_bind_hci(fd, (unsigned short)hci_index, RB_HCI_CHANNEL_RAW) <
+	    0) {
 		err = -errno;
 		close(fd);
 		return err;

@@ -671,11 +671,6 @@ static bool probe_trust(RbMgmt *mgmt, GError **error)
 
 RbMgmt *rb_mgmt_new(const RbMgmtCallbacks *cb, void *user_data, GError **error)
 {
-	struct rb_sockaddr_hci addr = {
-		.hci_family = RB_PF_BLUETOOTH,
-		.hci_dev = RB_HCI_DEV_NONE,
-		.hci_channel = RB_HCI_CHANNEL_CONTROL,
-	};
 	g_autoptr(RbMgmt) mgmt = NULL;
 	int fd;
 
@@ -699,7 +694,7 @@ RbMgmt *rb_mgmt_new(const RbMgmtCallbacks *cb, void *user_data, GError **error)
 				    g_strerror(err));
 		return NULL;
 	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+	if (rb_bt_bind_hci(fd, RB_HCI_DEV_NONE, RB_HCI_CHANNEL_CONTROL) < 0) {
 		int err = errno;
 
 		close(fd);

@@ -111,11 +111,20 @@ box_start() {
 _box_launch() {
 	local before=0
 	[ -f "$T/boxd.log" ] && before=$(grep -c "registered on" "$T/boxd.log" || true)
-	G_MESSAGES_DEBUG=${RB_DEBUG:-} ${RB_VALGRIND:-} "$BOXD" --config "$T/box.conf" \
+	local vg=()
+	# RB_VALGRIND=1: the daemon runs under valgrind; a definite leak or a
+	# memory error makes it exit 33, which box_stop reports.
+	if [ "${RB_VALGRIND:-0}" = 1 ]; then
+		vg=(valgrind --leak-check=full --show-leak-kinds=definite
+			--errors-for-leak-kinds=definite --error-exitcode=33
+			--suppressions=/usr/share/glib-2.0/valgrind/glib.supp
+			--log-file="$T/valgrind.log")
+	fi
+	G_MESSAGES_DEBUG=${RB_DEBUG:-} "${vg[@]}" "$BOXD" --config "$T/box.conf" \
 		--state-dir "$T/state" >>"$T/boxd.log" 2>&1 &
 	BOX_PID=$!
-	_wait_count "registered on" $((before + 1)) 60 ||
-		fail "reaction-boxd did not register with BlueZ within 60 s"
+	_wait_count "registered on" $((before + 1)) 120 ||
+		fail "reaction-boxd did not register with BlueZ within 120 s"
 	[ -p "$T/buttons" ] || fail "no button FIFO at $T/buttons"
 }
 
@@ -136,7 +145,14 @@ box_stop() {
 	kill -TERM "$BOX_PID"
 	wait "$BOX_PID" || rc=$?
 	BOX_PID=
-	[ "$rc" = 0 ] || fail "reaction-boxd exited $rc on SIGTERM"
+	if [ -f "$T/valgrind.log" ]; then
+		echo "--- valgrind:"
+		grep -E "ERROR SUMMARY|definitely lost|indirectly lost" "$T/valgrind.log" || true
+	fi
+	[ "$rc" = 0 ] || {
+		[ -f "$T/valgrind.log" ] && tail -n 60 "$T/valgrind.log"
+		fail "reaction-boxd exited $rc on SIGTERM"
+	}
 }
 
 box_restart() {
