@@ -47,6 +47,9 @@ typedef enum {
 	RB_CTL_CMD_DISCONNECT,
 } RbCtlCommand;
 
+/* The command as typed: "config get", "trigger-pairing". Static. */
+const char *rb_ctl_command_name(RbCtlCommand cmd);
+
 /* The command line. Strings point into argv (not owned) except @data. */
 typedef struct {
 	RbCtlCommand cmd;

@@ -241,37 +241,6 @@ static void emit_msg(Ctl *c, const Msg *m)
 	print_line(line);
 }
 
-static const char *command_name(RbCtlCommand cmd)
-{
-	switch (cmd) {
-	case RB_CTL_CMD_NONE:
-		return "";
-	case RB_CTL_CMD_SCAN:
-		return "scan";
-	case RB_CTL_CMD_PAIR:
-		return "pair";
-	case RB_CTL_CMD_STATUS:
-		return "status";
-	case RB_CTL_CMD_WATCH:
-		return "watch";
-	case RB_CTL_CMD_CONFIG_GET:
-		return "config get";
-	case RB_CTL_CMD_CONFIG_SET:
-		return "config set";
-	case RB_CTL_CMD_CONFIG_READ:
-		return "config read";
-	case RB_CTL_CMD_WRITE:
-		return "write";
-	case RB_CTL_CMD_TRIGGER_PAIRING:
-		return "trigger-pairing";
-	case RB_CTL_CMD_REMOVE:
-		return "remove";
-	case RB_CTL_CMD_DISCONNECT:
-		return "disconnect";
-	}
-	return "";
-}
-
 /* The last line: in JSON always; in text only failures, on stderr. */
 static void emit_result(Ctl *c)
 {
@@ -279,7 +248,7 @@ static void emit_result(Ctl *c)
 		g_autoptr(GString) j = g_string_new("{\"type\":\"result\"");
 
 		g_string_append(j, ",\"command\":");
-		rb_ctl_json_append_string(j, command_name(c->args->cmd));
+		rb_ctl_json_append_string(j, rb_ctl_command_name(c->args->cmd));
 		g_string_append_printf(j, ",\"exit\":%d", (int)c->exit_code);
 		g_string_append(j, ",\"result\":");
 		rb_ctl_json_append_string(j, rb_ctl_exit_name(c->exit_code));
