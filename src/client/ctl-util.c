@@ -500,7 +500,8 @@ bool rb_ctl_args_parse(RbCtlArgs *args, int argc, char **argv, GError **error)
 
 		if (a.cmd != RB_CTL_CMD_NONE && !option_allowed(a.cmd, opt)) {
 			g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
-				    "%s does not take %s", rb_ctl_command_name(a.cmd),
+				    "%s does not take %s",
+				    rb_ctl_command_name(a.cmd),
 				    (const char *)names->pdata[k]);
 			goto fail;
 		}
