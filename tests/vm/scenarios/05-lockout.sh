@@ -4,7 +4,7 @@
 # pairing works again.
 . "$(dirname "$0")/../lib/box.sh"
 
-box_start PinLockoutMs=8000
+box_start PinLockoutMs=25000
 box_chord
 wait_screen '^PAIRING'
 for i in 1 2 3; do
@@ -30,7 +30,7 @@ wait_screen '^LOCKOUT'
 box_chord
 wait_screen '^LOCKOUT'
 step "wait for the lockout to end"
-wait_screen '^IDLE' 15
+wait_screen '^IDLE' 35
 box_chord
 wait_screen '^PAIRING'
 expect_rc 0 phone pair --pin-file "$T/screen.txt"
