@@ -73,6 +73,7 @@ struct RbDaemon {
 	bool registered;
 	int reg_step;
 	guint reg_retry_id;
+	guint power_wait_id;
 	bool pairable_inflight;
 	bool pairable_recheck;
 	guint pairable_retry_id;
@@ -923,6 +924,22 @@ static void advert_registered(GObject *src, GAsyncResult *res, gpointer data)
 	reg_next(d, REG_ADVERT, error);
 }
 
+#define POWER_WAIT_MS 3000
+
+static gboolean power_wait_over(gpointer data)
+{
+	RbDaemon *d = data;
+
+	d->power_wait_id = 0;
+	if (!d->registering || d->reg_step != REG_POWER)
+		return G_SOURCE_REMOVE;
+	g_message("powering %s on", d->adapter_path);
+	rb_bluez_set_adapter_property(
+		d->bluez, d->adapter_path, RB_BLUEZ_ADAPTER_PROP_POWERED,
+		g_variant_new_boolean(TRUE), d->session, powered_on, d);
+	return G_SOURCE_REMOVE;
+}
+
 static void reg_run(RbDaemon *d, RegStep step)
 {
 	const RbBluezAdapter *ad = rb_bluez_lookup_adapter(d->bluez,
@@ -936,10 +953,15 @@ static void reg_run(RbDaemon *d, RegStep step)
 			reg_run(d, REG_AGENT);
 			break;
 		}
-		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
-					      RB_BLUEZ_ADAPTER_PROP_POWERED,
-					      g_variant_new_boolean(TRUE),
-					      d->session, powered_on, d);
+		/* bluetoothd powers its adapters itself (AutoEnable) right
+		 * after it starts, and a second Powered set while it does
+		 * may never be answered: give it a moment first. */
+		if (!d->power_wait_id) {
+			g_message("%s is off: waiting for it to power on",
+				  d->adapter_path);
+			d->power_wait_id = g_timeout_add(POWER_WAIT_MS,
+							 power_wait_over, d);
+		}
 		break;
 	case REG_AGENT:
 		rb_agent_register(d->agent, d->session, agent_registered, d);
@@ -1069,8 +1091,6 @@ static void on_bluez_appeared(const char *owner, void *data)
 	RbDaemon *d = data;
 
 	g_message("org.bluez appeared (%s)", owner);
-	g_clear_object(&d->session);
-	d->session = g_cancellable_new();
 	start_registration(d);
 }
 
@@ -1080,14 +1100,18 @@ static void on_bluez_vanished(void *data)
 
 	g_message("org.bluez vanished: waiting for it to come back");
 	sd_notify(0, "STATUS=waiting for org.bluez");
-	if (d->session)
-		g_cancellable_cancel(d->session);
+	/* Whatever was under way is dropped; the next session starts with a
+	 * fresh cancellable (adapters come back before "appeared"). */
+	g_cancellable_cancel(d->session);
+	g_object_unref(d->session);
+	d->session = g_cancellable_new();
 	d->registering = false;
 	d->registered = false;
 	d->pairable_inflight = false;
 	d->pairable_recheck = false;
 	g_clear_handle_id(&d->reg_retry_id, g_source_remove);
 	g_clear_handle_id(&d->pairable_retry_id, g_source_remove);
+	g_clear_handle_id(&d->power_wait_id, g_source_remove);
 	g_hash_table_remove_all(d->bonds);
 	g_hash_table_remove_all(d->reassembly);
 }
@@ -1110,9 +1134,15 @@ static void on_adapter_changed(const RbBluezAdapter *a, unsigned int changed,
 	 * re-assert what the policy says. */
 	if (changed & RB_BLUEZ_ADAPTER_CHANGED_PAIRABLE)
 		enforce_pairable(d);
-	if ((changed & RB_BLUEZ_ADAPTER_CHANGED_POWERED) && a->powered &&
-	    !d->registered && !d->registering)
-		start_registration(d);
+	if ((changed & RB_BLUEZ_ADAPTER_CHANGED_POWERED) && a->powered) {
+		if (d->registering && d->reg_step == REG_POWER &&
+		    d->power_wait_id) {
+			g_clear_handle_id(&d->power_wait_id, g_source_remove);
+			reg_run(d, REG_AGENT);
+		} else if (!d->registered && !d->registering) {
+			start_registration(d);
+		}
+	}
 }
 
 static void on_adapter_removed(const char *path, void *data)
@@ -1282,6 +1312,7 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 					    ? opts->bluez_storage
 					    : RB_BONDINFO_DEFAULT_ROOT);
 	d->adapter_index = -1;
+	d->session = g_cancellable_new();
 	d->fx = rb_effects_new();
 	d->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	d->links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -1417,6 +1448,7 @@ void rb_daemon_free(RbDaemon *d)
 		g_source_remove(d->stop_timeout_id);
 	g_clear_handle_id(&d->reg_retry_id, g_source_remove);
 	g_clear_handle_id(&d->pairable_retry_id, g_source_remove);
+	g_clear_handle_id(&d->power_wait_id, g_source_remove);
 	if (d->display)
 		rb_display_flush(d->display);
 	g_clear_pointer(&d->advert, rb_advert_free);

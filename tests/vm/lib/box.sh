@@ -110,7 +110,7 @@ box_start() {
 
 _box_launch() {
 	local before=0
-	[ -f "$T/boxd.log" ] && before=$(grep -c "registered on" "$T/boxd.log" || true)
+	[ -f "$T/boxd.log" ] && before=$(grep -c "registered on .* as Reaction" "$T/boxd.log" || true)
 	local vg=()
 	# RB_VALGRIND=1: the daemon runs under valgrind; a definite leak or a
 	# memory error makes it exit 33, which box_stop reports.
@@ -123,7 +123,7 @@ _box_launch() {
 	G_MESSAGES_DEBUG=${RB_DEBUG:-} "${vg[@]}" "$BOXD" --config "$T/box.conf" \
 		--state-dir "$T/state" >>"$T/boxd.log" 2>&1 &
 	BOX_PID=$!
-	_wait_count "registered on" $((before + 1)) 120 ||
+	_wait_count "registered on .* as Reaction" $((before + 1)) 120 ||
 		fail "reaction-boxd did not register with BlueZ within 120 s"
 	[ -p "$T/buttons" ] || fail "no button FIFO at $T/buttons"
 }

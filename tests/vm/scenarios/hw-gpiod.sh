@@ -168,7 +168,7 @@ registered() {
 	local why
 	why=$(grep -m1 ' on /org/bluez/hci[0-9]* failed: ' "$work/daemon.log") &&
 		fail "the daemon's registration with BlueZ failed: $why"
-	grep -q 'registered on' "$work/daemon.log"
+	grep -q 'registered on .* as Reaction' "$work/daemon.log"
 }
 consumer_is() { timeout 5 gpioinfo "$chip" 2>/dev/null | grep -q "\"GPIO17\".*\"reaction-boxd\""; }
 

@@ -175,7 +175,7 @@ registered() {
 	local why
 	why=$(grep -m1 ' on /org/bluez/hci[0-9]* failed: ' "$work/daemon.log") &&
 		fail "the daemon's registration with BlueZ failed: $why"
-	grep -q 'registered on' "$work/daemon.log"
+	grep -q 'registered on .* as Reaction' "$work/daemon.log"
 }
 
 wait_for 30 "registration" registered ||
