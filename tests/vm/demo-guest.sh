@@ -13,7 +13,10 @@ shot() { # NAME: keep the current screen
 	cp "$T/screen.txt" "$shots/$(printf %02d "$n")-$1.txt" 2>/dev/null || true
 }
 say() { printf '\n%s\n' "$*"; }
-show() { say "[box display]"; sed -n '2,$p' "$T/screen.txt" | sed 's/^/    | /'; }
+show() { # the screen as a 20x4 LCD would show it (lines 3..)
+	say "[box display]"
+	sed -n '3,$p' "${1:-$T/screen.txt}" | sed 's/^/    | /'
+}
 
 say "== reaction-boxd demo: a Reaction box and two phones over real BlueZ =="
 box_start
@@ -32,12 +35,18 @@ wait_screen '^PAIRING' >/dev/null
 show
 shot pairing
 
-say "[phone A] pairs; the person types the PIN shown on the box:"
-phone pair --pin-file "$T/screen.txt" &
+say "[phone A] pairs:"
+# The person at the box reads the PIN off the display and types it on the
+# phone: the phone waits for what is typed (typed.txt).
+rm -f "$T/typed.txt"
+phone pair --pin-file "$T/typed.txt" &
 pair_pid=$!
-wait_screen '^PIN' 20 >/dev/null
+wait_screen '^PIN' 30 >/dev/null
 show
 shot pin
+pin=$(awk 'NR == 1 { print $2 }' "$T/screen.txt")
+say "[person at the box] reads $pin off the display and types it on phone A"
+echo "PIN $pin" >"$T/typed.txt"
 wait "$pair_pid" || fail "phone A could not pair"
 wait_screen '^(PAIRED_OK|IDLE)' >/dev/null
 show
@@ -49,6 +58,7 @@ phone config set pairing_timeout_ms=30000
 say "[phone A] status:"
 phone status
 
+phone disconnect >/dev/null
 say "[phone B] has not paired; it tries to read the config with a write:"
 rc=0
 phone2 config get || rc=$?
