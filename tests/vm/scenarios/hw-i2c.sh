@@ -150,33 +150,8 @@ G_MESSAGES_DEBUG=all "$DAEMON" --config "$work/reaction-boxd.conf" \
 	--state-dir "$work/state" >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
 
-# uptime_cs: the guest's uptime in centiseconds, in UPTIME_CS (no fork).
-uptime_cs() {
-	local up rest
-	read -r up rest </proc/uptime
-	UPTIME_CS=$((10#${up%.*} * 100 + 10#${up#*.}))
-}
-# wait_for SECS WHAT CMD...: poll CMD every 0.1 s until it succeeds; false
-# after SECS of wall time (process starts are slow under TCG: no counting).
-wait_for() {
-	local secs=$1 what=$2 deadline
-	shift 2
-	uptime_cs
-	deadline=$((UPTIME_CS + secs * 100))
-	until "$@"; do
-		kill -0 "$daemon_pid" 2>/dev/null || fail "the daemon died while waiting for $what"
-		uptime_cs
-		[ "$UPTIME_CS" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-# Registered, or fail at once if the daemon says its registration failed.
-registered() {
-	local why
-	why=$(grep -m1 ' on /org/bluez/hci[0-9]* failed: ' "$work/daemon.log") &&
-		fail "the daemon's registration with BlueZ failed: $why"
-	grep -q 'registered on .* as Reaction' "$work/daemon.log"
-}
+# shellcheck source=tests/vm/lib/hw.sh
+. "$(dirname "$0")/../lib/hw.sh"
 
 wait_for 30 "registration" registered ||
 	fail "the daemon did not register with BlueZ within 30 s"
