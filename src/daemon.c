@@ -12,8 +12,10 @@
 
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "bluez/advert.h"
+#include "bluez/agent-watch.h"
 #include "bluez/agent.h"
 #include "bluez/bluez.h"
 #include "bluez/gatt.h"
@@ -36,6 +38,13 @@
 /* mgmt Device Disconnected reason: authentication failure. */
 #define MGMT_DISCONN_AUTH_FAILURE 0x04
 #define STOP_TIMEOUT_MS 3000
+/* How long after BlueZ drops a bonded device the daemon decides whether
+ * the bond was removed or BlueZ only unloaded it (bluetoothd stopping, the
+ * adapter going away: both drop the objects first, keep the bond files). */
+#define BOND_GONE_GRACE_MS 1500
+/* A passkey the kernel showed that the box's agent did not get within this
+ * went to another agent: the daemon takes the default again. */
+#define AGENT_MISSED_MS 1500
 
 typedef struct {
 	RbPeer peer;
@@ -58,6 +67,7 @@ struct RbDaemon {
 	RbMgmt *mgmt;
 	RbBluez *bluez;
 	RbAgent *agent;
+	RbAgentWatch *agent_watch;
 	RbGatt *gatt;
 	RbAdvert *advert;
 	RbButtonsSource *buttons;
@@ -85,6 +95,13 @@ struct RbDaemon {
 	GHashTable *links;
 	GHashTable *bonds;
 	GHashTable *reassembly; /* device path -> RbReassembler */
+	GHashTable *bonds_gone; /* device path -> RbPeer, judged later */
+	guint bonds_gone_id;
+	char boot_id[RB_BOOT_ID_LEN];
+	bool agent_saw_passkey; /* DisplayPasskey came since the kernel's */
+	guint agent_check_id;
+	bool retaking_agent;
+	int bredr_cycle; /* 1: powering off, 2: BR/EDR off, powering on */
 	guint encryption_poll_id;
 	guint watchdog_id;
 
@@ -95,9 +112,22 @@ struct RbDaemon {
 	guint stop_timeout_id;
 };
 
+/* The policy's clock: CLOCK_BOOTTIME, which no wall-clock step moves. */
 static RbTime now_ms(void)
 {
-	return (RbTime)(g_get_monotonic_time() / 1000);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (RbTime)ts.tv_sec * 1000 + (RbTime)(ts.tv_nsec / 1000000);
+}
+
+/* A CLOCK_MONOTONIC ms stamp (button edges) on the policy's clock. */
+static RbTime from_monotonic_ms(uint64_t mono_ms)
+{
+	int64_t offset = (int64_t)now_ms() -
+			 (int64_t)(g_get_monotonic_time() / 1000);
+
+	return (RbTime)((int64_t)mono_ms + offset);
 }
 
 static int64_t wall_ms(void)
@@ -142,7 +172,7 @@ static bool peer_of_device(const RbBluezDevice *dev, RbPeer *out)
 
 /* ---- effects ---- */
 
-static void run_effects(RbDaemon *d);
+static bool run_effects(RbDaemon *d);
 static void schedule(RbDaemon *d);
 
 static void notify_framed(RbDaemon *d, RbGattChar which, const uint8_t *msg,
@@ -274,7 +304,8 @@ static void disconnect_done(GObject *src, GAsyncResult *res, gpointer data)
 		g_message("disconnect failed: %s", error->message);
 }
 
-static void run_effect(RbDaemon *d, const RbEffect *e)
+/* Runs one effect; false if it was a PERSIST that failed. */
+static bool run_effect(RbDaemon *d, const RbEffect *e)
 {
 	const RbBluezDevice *dev;
 	g_autoptr(GError) error = NULL;
@@ -322,27 +353,56 @@ static void run_effect(RbDaemon *d, const RbEffect *e)
 					   disconnect_done, d);
 		break;
 	case RB_EFFECT_PERSIST:
-		if (!rb_store_save(d->store, &e->state, &error))
+		if (!rb_store_save(d->store, &e->state, &error)) {
 			g_warning("state not saved in %s: %s",
 				  rb_store_get_dir(d->store), error->message);
+			rb_policy_persist_result(d->policy, &e->state, false,
+						 now_ms(), d->fx);
+			return false;
+		}
+		rb_policy_persist_result(d->policy, &e->state, true, now_ms(),
+					 d->fx);
 		break;
 	case RB_EFFECT_LOG:
 		g_message("%s", e->text);
 		break;
 	}
+	return true;
 }
 
-static void run_effects(RbDaemon *d)
+/*
+ * Runs the policy's effects in order. After a PERSIST that failed, the
+ * bond removals of the same batch are skipped: they relied on it (the new
+ * owner is stored before the old bonds go). Returns false if any PERSIST
+ * failed.
+ */
+static bool run_effects(RbDaemon *d)
 {
-	/* Effects may feed new events (none do today), so copy first. */
+	bool all_stored = true;
+
 	while (d->fx->len > 0) {
 		g_autoptr(GArray) batch = d->fx;
+		bool failed = false;
 
 		d->fx = rb_effects_new();
-		for (guint i = 0; i < batch->len; i++)
-			run_effect(d, &g_array_index(batch, RbEffect, i));
+		for (guint i = 0; i < batch->len; i++) {
+			const RbEffect *e = &g_array_index(batch, RbEffect, i);
+
+			if (failed && e->kind == RB_EFFECT_REMOVE_BOND) {
+				g_message("not removing the bond of %s: the "
+					  "state it depends on is not stored",
+					  e->peer.addr);
+				continue;
+			}
+			if (!run_effect(d, e))
+				failed = true;
+		}
+		if (failed)
+			all_stored = false;
 	}
+	rb_policy_clock(d->policy, now_ms(), wall_ms());
 	schedule(d);
+	return all_stored;
 }
 
 static gboolean on_timer(gpointer data)
@@ -503,13 +563,15 @@ static void on_mgmt_new_ltk(uint16_t index, const char *addr, uint8_t type,
 		return;
 	g_message("%s: new LTK, type %d, %s", addr, key,
 		  store_hint ? "stored" : "not stored");
-	if (!store_hint)
-		return;
-	g_hash_table_replace(d->keys, peer_key(&peer), GINT_TO_POINTER(key));
+	/* The stored bond's key type; a key that is not stored leaves the
+	 * bond as it was. */
+	if (store_hint)
+		g_hash_table_replace(d->keys, peer_key(&peer),
+				     GINT_TO_POINTER(key));
 	l = link_of(d, &peer);
 	if (l)
 		l->encrypted = true;
-	rb_policy_pairing_succeeded(d->policy, &peer, key, now_ms(), d->fx);
+	rb_policy_new_key(d->policy, &peer, key, store_hint, now_ms(), d->fx);
 	run_effects(d);
 }
 
@@ -528,6 +590,51 @@ static void on_mgmt_auth_failed(uint16_t index, const char *addr, uint8_t type,
 	if (l)
 		l->auth_failed = true;
 	rb_policy_pairing_failed(d->policy, &peer, now_ms(), d->fx);
+	run_effects(d);
+}
+
+static void retake_agent(RbDaemon *d, const char *why);
+
+static gboolean agent_check(gpointer data)
+{
+	RbDaemon *d = data;
+
+	d->agent_check_id = 0;
+	if (!d->agent_saw_passkey)
+		retake_agent(d, "the kernel showed a passkey the box's agent "
+				"never got");
+	return G_SOURCE_REMOVE;
+}
+
+static void on_mgmt_pairing_request(uint16_t index, RbMgmtEventType kind,
+				    const char *addr, uint8_t type,
+				    uint32_t passkey, uint8_t entered,
+				    void *data)
+{
+	RbDaemon *d = data;
+	RbPeer peer;
+
+	if (!our_index(d, index) || !peer_from_mgmt(&peer, addr, type))
+		return;
+	if (kind == RB_MGMT_EVENT_PASSKEY_NOTIFY) {
+		g_debug("%s: the kernel shows a passkey (%u typed)", addr,
+			entered);
+		rb_policy_passkey(d->policy, &peer, passkey, now_ms(), d->fx);
+		if (entered == 0 && !d->agent_check_id) {
+			d->agent_saw_passkey = false;
+			d->agent_check_id = g_timeout_add(AGENT_MISSED_MS,
+							  agent_check, d);
+		}
+	} else if (kind == RB_MGMT_EVENT_USER_CONFIRM) {
+		rb_policy_pairing_method_refused(d->policy, &peer,
+						 "a confirmation request",
+						 now_ms(), d->fx);
+	} else if (kind == RB_MGMT_EVENT_USER_PASSKEY) {
+		rb_policy_pairing_method_refused(d->policy, &peer,
+						 "a request to type a passkey",
+						 now_ms(), d->fx);
+		retake_agent(d, "the kernel asked an agent to type a passkey");
+	}
 	run_effects(d);
 }
 
@@ -569,6 +676,7 @@ static const RbMgmtCallbacks mgmt_callbacks = {
 	.connected = on_mgmt_connected,
 	.disconnected = on_mgmt_disconnected,
 	.new_irk = on_mgmt_new_irk,
+	.pairing_request = on_mgmt_pairing_request,
 	.socket_error = on_mgmt_error,
 };
 
@@ -648,8 +756,14 @@ static void handle_request(RbDaemon *d, GBytes *msg)
 				    info->field, req.request_id);
 			break;
 		}
+		if (!run_effects(d)) {
+			reply_error(d, RB_PROTO_ERROR_INTERNAL,
+				    "the config could not be stored; nothing "
+				    "changed",
+				    "", req.request_id);
+			break;
+		}
 		g_message("config changed over BLE");
-		run_effects(d);
 		reply_config(d, req.request_id);
 		break;
 	}
@@ -696,6 +810,7 @@ static RbGattWriteResult on_gatt_write(RbGattChar which, const char *path,
 	}
 	f.paired = dev->paired;
 	f.bonded = dev->bonded;
+	f.le = rb_gatt_write_link_is_le(d->gatt, path);
 	f.encrypted = link_encrypted(d, &f.peer);
 	f.key = f.bonded ? key_of(d, &f.peer) : RB_KEY_UNKNOWN;
 	res.verdict = rb_policy_write(d->policy, &f, now, d->fx);
@@ -788,11 +903,89 @@ static gboolean on_display_passkey(const char *path, guint32 passkey,
 		g_message("passkey for unknown device %s refused", path);
 		return FALSE;
 	}
-	if (entered > 0 && rb_policy_pairing_mode(d->policy))
-		return TRUE; /* the same PIN, keys typed on the phone */
+	d->agent_saw_passkey = true;
 	shown = rb_policy_passkey(d->policy, &peer, passkey, now_ms(), d->fx);
 	run_effects(d);
 	return shown;
+}
+
+static void agent_retaken(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	g_autoptr(GError) error = NULL;
+
+	d->retaking_agent = false;
+	if (!rb_agent_register_finish(d->agent, res, &error)) {
+		if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+			g_warning("taking the default agent again failed: %s",
+				  error->message);
+		return;
+	}
+	/* RequestDefaultAgent turned Pairable on. */
+	enforce_pairable(d);
+}
+
+/* Another agent is BlueZ's default: take it back. */
+static void retake_agent(RbDaemon *d, const char *why)
+{
+	if (!d->registered || d->retaking_agent)
+		return;
+	g_warning("the box's agent is not BlueZ's default agent (%s): taking "
+		  "it back",
+		  why);
+	d->retaking_agent = true;
+	rb_agent_request_default(d->agent, d->session, agent_retaken, d);
+}
+
+typedef struct {
+	RbDaemon *d;
+	char *sender;
+	char *path;
+} Taker;
+
+static void taker_pid(GObject *src, GAsyncResult *res, gpointer data)
+{
+	Taker *t = data;
+	g_autoptr(GVariant) reply = NULL;
+	g_autofree char *comm = NULL;
+	g_autofree char *comm_path = NULL;
+	guint32 pid = 0;
+
+	reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res,
+					      NULL);
+	if (reply) {
+		g_variant_get(reply, "(u)", &pid);
+		comm_path = g_strdup_printf("/proc/%u/comm", pid);
+		if (g_file_get_contents(comm_path, &comm, NULL, NULL))
+			g_strstrip(comm);
+	}
+	g_warning("%s (pid %u, %s) made its agent %s BlueZ's default agent",
+		  t->sender, pid, comm ? comm : "?", t->path);
+	g_free(t->sender);
+	g_free(t->path);
+	g_free(t);
+}
+
+/* Someone asked for the default agent (org.bluez sees it next). */
+static void on_default_agent_requested(const char *sender, const char *path,
+				       void *data)
+{
+	RbDaemon *d = data;
+	Taker *t;
+
+	if (g_strcmp0(sender, g_dbus_connection_get_unique_name(d->bus)) == 0)
+		return;
+	t = g_new0(Taker, 1);
+	t->d = d;
+	t->sender = g_strdup(sender);
+	t->path = g_strdup(path);
+	g_dbus_connection_call(
+		d->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+		"org.freedesktop.DBus", "GetConnectionUnixProcessID",
+		g_variant_new("(s)", sender), G_VARIANT_TYPE("(u)"),
+		G_DBUS_CALL_FLAGS_NONE, 2000, NULL, taker_pid, t);
+	/* Queued behind the other call at bluetoothd: ours wins. */
+	retake_agent(d, "another process requested the default agent");
 }
 
 static const RbAgentCallbacks agent_callbacks = {
@@ -808,6 +1001,7 @@ static const RbAgentCallbacks agent_callbacks = {
  */
 typedef enum {
 	REG_POWER = 0,
+	REG_LE_ONLY,
 	REG_AGENT,
 	REG_ALIAS,
 	REG_SC_ONLY,
@@ -822,6 +1016,7 @@ static void reg_run(RbDaemon *d, RegStep step);
 
 static const char *const reg_names[] = {
 	[REG_POWER] = "powering on",
+	[REG_LE_ONLY] = "switching BR/EDR off",
 	[REG_AGENT] = "RegisterAgent",
 	[REG_ALIAS] = "setting Alias",
 	[REG_SC_ONLY] = "Secure Connections",
@@ -906,6 +1101,69 @@ static void sc_only_done(uint16_t index, uint8_t status, void *data)
 	reg_next(d, REG_SC_ONLY, NULL);
 }
 
+/*
+ * LE only: a dual-mode controller's BR/EDR is switched off, so no ATT
+ * bearer and no pairing over BR/EDR can reach the box. The kernel refuses
+ * that while the controller is powered: power off, switch, power on.
+ */
+static void bredr_done(uint16_t index, uint8_t status, void *data);
+
+static void bredr_powered(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	GError *error = NULL;
+
+	if (!rb_bluez_set_adapter_property_finish(d->bluez, res, &error)) {
+		reg_next(d, REG_LE_ONLY, error);
+		return;
+	}
+	if (d->bredr_cycle == 1) {
+		d->bredr_cycle = 2;
+		if (!rb_mgmt_set_bredr(d->mgmt, (uint16_t)d->adapter_index,
+				       false, bredr_done, d, &error))
+			reg_next(d, REG_LE_ONLY, error);
+		return;
+	}
+	d->bredr_cycle = 0;
+	reg_next(d, REG_LE_ONLY, NULL);
+}
+
+static void bredr_done(uint16_t index, uint8_t status, void *data)
+{
+	RbDaemon *d = data;
+
+	if (!d->registering || d->reg_step != REG_LE_ONLY)
+		return;
+	if (status == RB_MGMT_STATUS_NOT_SUPPORTED) {
+		g_message("hci%u: an LE-only controller", index);
+		reg_next(d, REG_LE_ONLY, NULL);
+	} else if (status == RB_MGMT_STATUS_REJECTED && d->bredr_cycle == 0) {
+		g_message("hci%u: powering off to switch BR/EDR off", index);
+		d->bredr_cycle = 1;
+		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
+					      RB_BLUEZ_ADAPTER_PROP_POWERED,
+					      g_variant_new_boolean(FALSE),
+					      d->session, bredr_powered, d);
+	} else if (status == RB_MGMT_STATUS_SUCCESS) {
+		g_message("hci%u: BR/EDR off, LE only", index);
+		if (d->bredr_cycle == 2) {
+			rb_bluez_set_adapter_property(
+				d->bluez, d->adapter_path,
+				RB_BLUEZ_ADAPTER_PROP_POWERED,
+				g_variant_new_boolean(TRUE), d->session,
+				bredr_powered, d);
+			return;
+		}
+		reg_next(d, REG_LE_ONLY, NULL);
+	} else {
+		d->bredr_cycle = 0;
+		reg_next(d, REG_LE_ONLY,
+			 g_error_new(RB_ERROR, RB_ERROR_FAILED,
+				     "Set BR/EDR off: %s",
+				     rb_mgmt_status_str(status)));
+	}
+}
+
 static void app_registered(GObject *src, GAsyncResult *res, gpointer data)
 {
 	RbDaemon *d = data;
@@ -950,7 +1208,7 @@ static void reg_run(RbDaemon *d, RegStep step)
 	switch (step) {
 	case REG_POWER:
 		if (ad && ad->powered) {
-			reg_run(d, REG_AGENT);
+			reg_run(d, REG_LE_ONLY);
 			break;
 		}
 		/* bluetoothd powers its adapters itself (AutoEnable) right
@@ -962,6 +1220,12 @@ static void reg_run(RbDaemon *d, RegStep step)
 			d->power_wait_id = g_timeout_add(POWER_WAIT_MS,
 							 power_wait_over, d);
 		}
+		break;
+	case REG_LE_ONLY:
+		d->bredr_cycle = 0;
+		if (!rb_mgmt_set_bredr(d->mgmt, (uint16_t)d->adapter_index,
+				       false, bredr_done, d, &error))
+			reg_next(d, REG_LE_ONLY, g_steal_pointer(&error));
 		break;
 	case REG_AGENT:
 		rb_agent_register(d->agent, d->session, agent_registered, d);
@@ -1013,7 +1277,68 @@ static void reg_run(RbDaemon *d, RegStep step)
 	}
 }
 
-/* Reports the bonds BlueZ holds on our adapter to the policy. */
+/* Whether BlueZ's bond file for @peer still holds a key. Unknown (no
+ * access) counts as held: a bond is never judged removed on a guess. */
+static bool bond_file_holds_key(RbDaemon *d, const RbPeer *peer)
+{
+	RbBondInfo info;
+	g_autoptr(GError) error = NULL;
+
+	if (!d->adapter_addr[0])
+		return true;
+	if (rb_bondinfo_read(d->bluez_storage, d->adapter_addr, peer->addr,
+			     &info, &error))
+		return true;
+	return !g_error_matches(error, RB_ERROR, RB_ERROR_NOT_FOUND);
+}
+
+static void bond_removed(RbDaemon *d, const RbPeer *peer)
+{
+	g_autofree char *k = peer_key(peer);
+
+	g_hash_table_remove(d->keys, k);
+	rb_policy_bond_removed(d->policy, peer, now_ms(), d->fx);
+}
+
+/*
+ * Devices BlueZ dropped a while ago: a bond was removed only if BlueZ and
+ * the adapter are still there and the bond file is gone. bluetoothd
+ * stopping and an adapter going away drop every device first and keep
+ * the files.
+ */
+static gboolean judge_bonds_gone(gpointer data)
+{
+	RbDaemon *d = data;
+	GHashTableIter it;
+	gpointer key, value;
+	bool stays = rb_bluez_owner(d->bluez) && d->adapter_path &&
+		     rb_bluez_lookup_adapter(d->bluez, d->adapter_path);
+
+	d->bonds_gone_id = 0;
+	g_hash_table_iter_init(&it, d->bonds_gone);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		const RbPeer *peer = value;
+
+		if (!stays)
+			g_message("%s: BlueZ unloaded the device, the bond "
+				  "stays",
+				  peer->addr);
+		else if (device_of_peer(d, peer))
+			g_debug("%s is back", peer->addr);
+		else if (bond_file_holds_key(d, peer))
+			g_message("%s: BlueZ dropped the device but keeps the "
+				  "bond",
+				  peer->addr);
+		else
+			bond_removed(d, peer);
+		g_hash_table_iter_remove(&it);
+	}
+	run_effects(d);
+	return G_SOURCE_REMOVE;
+}
+
+/* Reports the bonds BlueZ holds on our adapter to the policy. @gone: BlueZ
+ * dropped the device object (judged later: see judge_bonds_gone). */
 static void sync_device(RbDaemon *d, const RbBluezDevice *dev, bool gone)
 {
 	RbPeer peer, *known;
@@ -1023,22 +1348,86 @@ static void sync_device(RbDaemon *d, const RbBluezDevice *dev, bool gone)
 	if (!peer_of_device(dev, &peer))
 		return;
 	known = g_hash_table_lookup(d->bonds, dev->path);
-	if (known && (!bonded || !rb_peer_equal(known, &peer))) {
-		rb_policy_bond_removed(d->policy, known, now_ms(), d->fx);
+	if (known && gone) {
+		g_hash_table_replace(d->bonds_gone, g_strdup(dev->path),
+				     g_memdup2(known, sizeof(*known)));
 		g_hash_table_remove(d->bonds, dev->path);
+		if (!d->bonds_gone_id)
+			d->bonds_gone_id = g_timeout_add(BOND_GONE_GRACE_MS,
+							 judge_bonds_gone, d);
+		return;
+	}
+	if (known && (!bonded || !rb_peer_equal(known, &peer))) {
+		/* Bonded turned false (or the address changed): BlueZ
+		 * removed the bond. */
+		RbPeer was = *known;
+
+		g_hash_table_remove(d->bonds, dev->path);
+		bond_removed(d, &was);
 		known = NULL;
 	}
 	if (bonded && !known) {
+		g_hash_table_remove(d->bonds_gone, dev->path);
 		g_hash_table_insert(d->bonds, g_strdup(dev->path),
 				    g_memdup2(&peer, sizeof(peer)));
 		rb_policy_bond_added(d->policy, &peer, now_ms(), d->fx);
 	}
 }
 
+/* ---- connections the kernel has, learnt at start ---- */
+
+static void reconcile_bonds(RbDaemon *d);
+
+static void on_connections(uint16_t index, uint8_t status,
+			   const RbMgmtAddr *peers, size_t n, void *data)
+{
+	RbDaemon *d = data;
+
+	if (!our_index(d, index))
+		return;
+	if (status != RB_MGMT_STATUS_SUCCESS) {
+		g_warning("hci%u: Get Connections failed (%s): connected peers "
+			  "are not known until they reconnect",
+			  index, rb_mgmt_status_str(status));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		RbPeer peer;
+		Link *l;
+
+		if (!peer_from_mgmt(&peer, peers[i].addr, peers[i].type) ||
+		    peers[i].type == RB_MGMT_ADDR_BREDR || link_of(d, &peer))
+			continue;
+		l = g_new0(Link, 1);
+		l->peer = peer;
+		l->connected_at = now_ms();
+		g_hash_table_replace(d->links, peer_key(&peer), l);
+		g_message("%s is connected already", peer.addr);
+		rb_policy_connected(d->policy, &peer, holds_bond(d, &peer),
+				    l->connected_at, d->fx);
+		if (link_encrypted(d, &peer)) {
+			l->encrypted = true;
+			rb_policy_encrypted(d->policy, &peer, now_ms(), d->fx);
+		}
+	}
+	/* Only now the bonds: a connected peer's bond that is not the
+	 * owner's goes when it disconnects, not at once. */
+	reconcile_bonds(d);
+	run_effects(d);
+}
+
+static void reconcile_bonds(RbDaemon *d)
+{
+	g_autoptr(GPtrArray) devs = rb_bluez_list_devices(d->bluez);
+
+	for (guint i = 0; i < devs->len; i++)
+		sync_device(d, g_ptr_array_index(devs, i), false);
+}
+
 static void start_registration(RbDaemon *d)
 {
 	g_autoptr(GPtrArray) adapters = NULL;
-	g_autoptr(GPtrArray) devs = NULL;
+	g_autoptr(GError) error = NULL;
 	const RbBluezAdapter *ad = NULL;
 	g_autofree char *name = NULL;
 
@@ -1075,10 +1464,13 @@ static void start_registration(RbDaemon *d)
 	g_message("using adapter %s (%s), hci%d", d->adapter_path,
 		  d->adapter_addr, d->adapter_index);
 
-	/* Start-up reconciliation: BlueZ's bonds against the owner. */
-	devs = rb_bluez_list_devices(d->bluez);
-	for (guint i = 0; i < devs->len; i++)
-		sync_device(d, g_ptr_array_index(devs, i), false);
+	/* Start-up reconciliation: the kernel's connections first, then
+	 * BlueZ's bonds against the owner (on_connections). */
+	if (!rb_mgmt_get_connections(d->mgmt, (uint16_t)d->adapter_index,
+				     on_connections, d, &error)) {
+		g_warning("Get Connections not sent: %s", error->message);
+		reconcile_bonds(d);
+	}
 	run_effects(d);
 
 	d->registering = true;
@@ -1138,11 +1530,27 @@ static void on_adapter_changed(const RbBluezAdapter *a, unsigned int changed,
 		if (d->registering && d->reg_step == REG_POWER &&
 		    d->power_wait_id) {
 			g_clear_handle_id(&d->power_wait_id, g_source_remove);
-			reg_run(d, REG_AGENT);
+			reg_run(d, REG_LE_ONLY);
 		} else if (!d->registered && !d->registering) {
 			start_registration(d);
 		}
 	}
+}
+
+/* Every link of the adapter went down with it (no Disconnected event
+ * comes for them). */
+static void drop_all_links(RbDaemon *d)
+{
+	g_autoptr(GList) links = g_hash_table_get_values(d->links);
+
+	for (GList *l = links; l; l = l->next) {
+		Link *link = l->data;
+
+		rb_policy_disconnected(d->policy, &link->peer, false, now_ms(),
+				       d->fx);
+	}
+	g_hash_table_remove_all(d->links);
+	g_hash_table_remove_all(d->reassembly);
 }
 
 static void on_adapter_removed(const char *path, void *data)
@@ -1154,8 +1562,17 @@ static void on_adapter_removed(const char *path, void *data)
 	g_message("adapter %s removed", path);
 	d->registered = false;
 	d->registering = false;
+	g_clear_handle_id(&d->reg_retry_id, g_source_remove);
+	g_clear_handle_id(&d->power_wait_id, g_source_remove);
+	d->pairable_inflight = false;
+	d->pairable_recheck = false;
+	/* Its devices were dropped before it, bonds kept (judge_bonds_gone
+	 * sees the adapter gone). Its links are gone. */
+	g_hash_table_remove_all(d->bonds);
+	drop_all_links(d);
 	g_clear_pointer(&d->adapter_path, g_free);
 	d->adapter_index = -1;
+	run_effects(d);
 }
 
 static void on_device_added(const RbBluezDevice *dev, void *data)
@@ -1212,7 +1629,8 @@ static void on_button(RbButton button, bool pressed, uint64_t ts, void *data)
 
 	g_debug("button %s %s", rb_button_name(button),
 		pressed ? "down" : "up");
-	rb_policy_button(d->policy, button, pressed, (RbTime)ts, d->fx);
+	rb_policy_button(d->policy, button, pressed, from_monotonic_ms(ts),
+			 d->fx);
 	run_effects(d);
 }
 
@@ -1292,6 +1710,23 @@ static void open_display(RbDaemon *d)
 
 /* ---- life ---- */
 
+static void read_boot_id(char out[RB_BOOT_ID_LEN])
+{
+	g_autofree char *text = NULL;
+
+	out[0] = '\0';
+	if (!g_file_get_contents("/proc/sys/kernel/random/boot_id", &text, NULL,
+				 NULL))
+		return;
+	g_strstrip(text);
+	if (rb_state_boot_id_valid(text))
+		g_strlcpy(out, text, RB_BOOT_ID_LEN);
+	else
+		g_warning("the kernel's boot id '%s' is not usable: a lockout "
+			  "restarts in full after a restart",
+			  text);
+}
+
 static gboolean watchdog_ping(gpointer data)
 {
 	sd_notify(0, "WATCHDOG=1");
@@ -1303,6 +1738,7 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 {
 	g_autoptr(RbDaemon) d = g_new0(RbDaemon, 1);
 	g_autoptr(GError) load_error = NULL;
+	g_autoptr(GError) watch_error = NULL;
 	RbState st;
 	uint64_t wd_usec = 0;
 
@@ -1321,6 +1757,8 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 					 g_free);
 	d->reassembly = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					      free_reassembler);
+	d->bonds_gone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      g_free);
 	g_strlcpy(d->name, "Reaction", sizeof(d->name));
 
 	d->store = rb_store_open(opts->state_dir, error);
@@ -1339,8 +1777,9 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 		return NULL;
 
 	open_display(d);
+	read_boot_id(d->boot_id);
 	d->policy = rb_policy_new(&d->cfg->policy, &st, d->name, now_ms(),
-				  wall_ms(), d->fx);
+				  wall_ms(), d->boot_id, d->fx);
 	if (!open_buttons(d, error))
 		return NULL;
 
@@ -1348,6 +1787,12 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 	d->agent = rb_agent_new(d->bluez, &agent_callbacks, d, error);
 	if (!d->agent)
 		return NULL;
+	d->agent_watch = rb_agent_watch_new(NULL, on_default_agent_requested, d,
+					    &watch_error);
+	if (!d->agent_watch)
+		g_message("not watching who takes the default agent (%s): a "
+			  "pairing another agent handles is still judged",
+			  watch_error->message);
 	d->gatt = rb_gatt_new(d->bluez, &gatt_callbacks, d);
 	d->advert = rb_advert_new(d->bluez, d->name, NULL, d, error);
 	if (!d->advert)
@@ -1449,10 +1894,13 @@ void rb_daemon_free(RbDaemon *d)
 	g_clear_handle_id(&d->reg_retry_id, g_source_remove);
 	g_clear_handle_id(&d->pairable_retry_id, g_source_remove);
 	g_clear_handle_id(&d->power_wait_id, g_source_remove);
+	g_clear_handle_id(&d->bonds_gone_id, g_source_remove);
+	g_clear_handle_id(&d->agent_check_id, g_source_remove);
 	if (d->display)
 		rb_display_flush(d->display);
 	g_clear_pointer(&d->advert, rb_advert_free);
 	g_clear_pointer(&d->gatt, rb_gatt_free);
+	g_clear_pointer(&d->agent_watch, rb_agent_watch_free);
 	g_clear_pointer(&d->agent, rb_agent_free);
 	g_clear_pointer(&d->bluez, rb_bluez_free);
 	g_clear_pointer(&d->buttons, rb_buttons_source_free);
@@ -1465,6 +1913,7 @@ void rb_daemon_free(RbDaemon *d)
 	g_clear_pointer(&d->links, g_hash_table_unref);
 	g_clear_pointer(&d->bonds, g_hash_table_unref);
 	g_clear_pointer(&d->reassembly, g_hash_table_unref);
+	g_clear_pointer(&d->bonds_gone, g_hash_table_unref);
 	g_clear_object(&d->session);
 	g_clear_object(&d->bus);
 	g_free(d->adapter_path);

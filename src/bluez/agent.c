@@ -239,8 +239,17 @@ static void register_done(GObject *src, GAsyncResult *res, gpointer data)
 	GError *error = NULL;
 
 	if (!rb_dbus_call_bluez_finish(res, rb_agent_register, &error)) {
-		g_task_return_error(task, error);
-		return;
+		/* Still registered with this bluetoothd (an adapter went away
+		 * and came back): only the default is to take again. */
+		if (!g_str_has_prefix(error->message,
+				      "org.bluez.Error.AlreadyExists")) {
+			g_task_return_error(task, error);
+			return;
+		}
+		g_message("Agent %s is still registered: making it default "
+			  "again",
+			  RB_AGENT_PATH);
+		g_clear_error(&error);
 	}
 	/* (the task is stolen below: read it first) */
 	rb_dbus_call_bluez(
@@ -262,6 +271,20 @@ void rb_agent_register(RbAgent *self, GCancellable *cancellable,
 		AGENT_MANAGER_IFACE, "RegisterAgent",
 		g_variant_new("(os)", RB_AGENT_PATH, RB_AGENT_CAPABILITY),
 		cancellable, register_done, task, rb_agent_register);
+}
+
+void rb_agent_request_default(RbAgent *self, GCancellable *cancellable,
+			      GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+
+	g_task_set_source_tag(task, rb_agent_register);
+	g_task_set_task_data(task, self, NULL);
+	rb_dbus_call_bluez(self->conn, rb_bluez_owner(self->bluez),
+			   AGENT_MANAGER_PATH, AGENT_MANAGER_IFACE,
+			   "RequestDefaultAgent",
+			   g_variant_new("(o)", RB_AGENT_PATH), cancellable,
+			   default_done, task, rb_agent_register);
 }
 
 gboolean rb_agent_register_finish(RbAgent *self, GAsyncResult *result,

@@ -73,6 +73,10 @@ void rb_agent_set_adapter(RbAgent *agent, const char *adapter_path);
  */
 void rb_agent_register(RbAgent *agent, GCancellable *cancellable,
 		       GAsyncReadyCallback callback, gpointer user_data);
+/* RequestDefaultAgent again (another agent took the default); finish
+ * with rb_agent_register_finish(). */
+void rb_agent_request_default(RbAgent *agent, GCancellable *cancellable,
+			      GAsyncReadyCallback callback, gpointer user_data);
 gboolean rb_agent_register_finish(RbAgent *agent, GAsyncResult *result,
 				  GError **error);
 

@@ -96,6 +96,7 @@ struct _RbGatt {
 	RbDbusIface *service_iface;
 	CharObj chars[RB_GATT_CHAR_COUNT];
 	GHashTable *mtus; /* device path -> GUINT_TO_POINTER(mtu) */
+	bool last_link_bredr; /* the "link" option of the call being served */
 	char *adapter_path; /* registered on */
 	guint vanish_id;
 };
@@ -164,6 +165,7 @@ static gboolean parse_options(RbGatt *self, GVariant *options,
 			      guint16 *offset, gboolean *prep_authorize)
 {
 	guint16 mtu = 0;
+	const char *link = NULL;
 
 	*device = NULL;
 	*offset = 0;
@@ -183,6 +185,11 @@ static gboolean parse_options(RbGatt *self, GVariant *options,
 	if (g_variant_lookup(options, "mtu", "q", &mtu) && mtu > 0)
 		g_hash_table_replace(self->mtus, g_strdup(*device),
 				     GUINT_TO_POINTER(mtu));
+	/* BlueZ names the bearer "LE" or "BR/EDR"; anything but LE is not
+	 * the LE link the policy knows. */
+	self->last_link_bredr = g_variant_lookup(options, "link", "&s",
+						 &link) &&
+				g_strcmp0(link, "LE") != 0;
 	return TRUE;
 }
 
@@ -571,6 +578,11 @@ guint16 rb_gatt_mtu_for(RbGatt *self, const char *device_path)
 	return device_path ? GPOINTER_TO_UINT(g_hash_table_lookup(self->mtus,
 								  device_path))
 			   : 0;
+}
+
+bool rb_gatt_write_link_is_le(RbGatt *self, const char *device_path)
+{
+	return device_path && !self->last_link_bredr;
 }
 
 void rb_gatt_forget_device(RbGatt *self, const char *device_path)

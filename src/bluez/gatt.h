@@ -156,6 +156,10 @@ guint rb_gatt_subscribers(RbGatt *gatt, RbGattChar which);
  * none. ATT payloads per notification are mtu - 3. */
 guint16 rb_gatt_mtu_for(RbGatt *gatt, const char *device_path);
 /* Forgets @device_path's mtu (call when it disconnects). */
+/* During a write callback: whether the write came over an LE bearer
+ * (BlueZ's "link" option; absent counts as LE, as before BlueZ knew
+ * BR/EDR GATT). */
+bool rb_gatt_write_link_is_le(RbGatt *gatt, const char *device_path);
 void rb_gatt_forget_device(RbGatt *gatt, const char *device_path);
 
 /* Drops registration, subscribers and mtus. Done automatically when

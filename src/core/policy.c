@@ -11,9 +11,18 @@
  *   failure, whatever ended it: wrong PIN, cancel, disconnect, the end of
  *   pairing mode. Failures count per box.
  * - A pairing that succeeds outside pairing mode, for another peer than the
- *   one shown the PIN, or with a key that is not authenticated (P-256, or
- *   legacy when allowed) gives no ownership: the bond is removed (after a
- *   disconnect, if the peer is connected).
+ *   one shown the PIN, without bonding, or with a key that is not
+ *   authenticated (P-256, or legacy when allowed) gives no ownership: the
+ *   peer is disconnected and what it stored is removed. Every pairing the
+ *   kernel reports is judged, whichever BlueZ agent handled it.
+ * - The key of the current connection decides: a connection that got a
+ *   new key (a pairing on it) is the owner's only if that pairing made it
+ *   the owner; one that encrypted without a new key used the stored bond.
+ * - The new owner is persisted before any other bond is removed; a state
+ *   that could not be stored is not applied (a new owner, config) or fails
+ *   safe (PIN failures: pairing is refused until the state is stored).
+ * - After a corrupt state file the owner is unknown: no bond is deleted
+ *   until a pairing in pairing mode makes a new owner.
  * - Bonds that are not the owner's are removed; a connected peer's bond is
  *   removed when it disconnects, so it keeps its notifications meanwhile.
  * - Stale bonds are flagged, never deleted.
@@ -23,6 +32,8 @@
 #include "core/policy.h"
 
 #define RB_TRANSIENT_SCREEN_MS 3000
+/* How often a failed store is tried again. */
+#define RB_STORAGE_RETRY_MS 5000
 
 typedef struct {
 	RbPeer peer;
@@ -31,6 +42,10 @@ typedef struct {
 	bool downgraded; /* lost write access to a new owner */
 	bool remove_bond; /* remove its bond when it disconnects */
 	bool pin_attempt; /* it was shown (or refused) a PIN */
+	bool pairing_seen; /* the kernel reported a pairing attempt */
+	bool fresh_key; /* it paired on this connection: @key is that key */
+	RbKeyType key;
+	bool owner_key; /* that pairing made it the owner */
 	RbTime connected_at;
 } Conn;
 
@@ -43,8 +58,12 @@ struct RbPolicy {
 	RbPolicyConfig file_cfg; /* from the config file */
 	RbPolicyConfig cfg; /* effective: file + overrides */
 	RbState st; /* what is persisted */
+	RbState st_disk; /* what was last stored successfully */
+	bool storage_failed;
+	RbTime storage_retry_at;
 	char name[32];
-	int64_t wall_offset; /* CLOCK_REALTIME - monotonic, ms */
+	char boot_id[RB_BOOT_ID_LEN];
+	int64_t wall_offset; /* CLOCK_REALTIME - CLOCK_BOOTTIME, ms */
 
 	RbButtons buttons;
 
@@ -248,7 +267,8 @@ static bool owner_can_write(const RbPolicy *p)
 		const Conn *c = &g_array_index(p->conns, Conn, i);
 
 		if (is_owner(p, &c->peer) && c->encrypted && !c->downgraded &&
-		    key_acceptable(p, p->st.owner_key))
+		    (c->fresh_key ? c->owner_key
+				  : key_acceptable(p, p->st.owner_key)))
 			return true;
 	}
 	return false;
@@ -310,15 +330,24 @@ static void commit(RbPolicy *p, RbTime now, RbEffects *fx)
 static void end_pairing(RbPolicy *p, const char *why, RbTime now,
 			RbEffects *fx);
 
+/* Records a lockout of @ms from @now, by both clocks. */
+static void stamp_lockout(RbPolicy *p, RbTime now, uint32_t ms)
+{
+	p->st.lockout_active = true;
+	p->st.lockout_start_wall_ms = (int64_t)now + p->wall_offset;
+	g_strlcpy(p->st.lockout_boot_id, p->boot_id,
+		  sizeof(p->st.lockout_boot_id));
+	p->st.lockout_start_boot_ms = now;
+	p->st.lockout_ms = ms;
+}
+
 static void start_lockout(RbPolicy *p, RbTime now, RbEffects *fx)
 {
 	uint32_t ms = p->cfg.value[RB_SETTING_PIN_LOCKOUT_MS];
 
 	p->locked = true;
 	p->lockout_end = now + ms;
-	p->st.lockout_active = true;
-	p->st.lockout_start_wall_ms = (int64_t)now + p->wall_offset;
-	p->st.lockout_ms = ms;
+	stamp_lockout(p, now, ms);
 	emit_log(fx, "%u wrong PINs: pairing locked out for %u s",
 		 p->st.pin_failures, ms / 1000);
 }
@@ -328,6 +357,8 @@ static void end_lockout(RbPolicy *p, RbEffects *fx)
 	p->locked = false;
 	p->st.lockout_active = false;
 	p->st.lockout_start_wall_ms = 0;
+	p->st.lockout_boot_id[0] = '\0';
+	p->st.lockout_start_boot_ms = 0;
 	p->st.lockout_ms = 0;
 	p->st.pin_failures = 0;
 	emit_log(fx, "pairing lockout over");
@@ -375,6 +406,11 @@ static void start_pairing(RbPolicy *p, RbTime now, RbEffects *fx)
 	if (p->locked) {
 		emit_log(fx, "chord refused: pairing locked out for %u s",
 			 secs_left(p->lockout_end, now));
+		return;
+	}
+	if (p->storage_failed) {
+		emit_log(fx, "chord refused: the state cannot be stored, so "
+			     "PIN failures could not be counted");
 		return;
 	}
 	if (p->pairing)
@@ -425,15 +461,39 @@ static void apply_overrides(RbPolicy *p)
 	}
 }
 
+/*
+ * How much of the persisted lockout has passed: by CLOCK_BOOTTIME in the
+ * boot that recorded it (no clock step moves it), else by the wall clock.
+ * False when that cannot be known (the clock is behind the start).
+ */
+static bool lockout_elapsed(const RbPolicy *p, RbTime now, int64_t now_wall_ms,
+			    int64_t *elapsed)
+{
+	const RbState *st = &p->st;
+
+	if (st->lockout_boot_id[0] && p->boot_id[0] &&
+	    strcmp(st->lockout_boot_id, p->boot_id) == 0) {
+		if (now < st->lockout_start_boot_ms)
+			return false;
+		*elapsed = (int64_t)(now - st->lockout_start_boot_ms);
+		return true;
+	}
+	*elapsed = now_wall_ms - st->lockout_start_wall_ms;
+	return *elapsed >= 0;
+}
+
 RbPolicy *rb_policy_new(const RbPolicyConfig *cfg, const RbState *persisted,
 			const char *name, RbTime now, int64_t now_wall_ms,
-			RbEffects *fx)
+			const char *boot_id, RbEffects *fx)
 {
 	RbPolicy *p = g_new0(RbPolicy, 1);
 
 	p->file_cfg = *cfg;
 	p->st = *persisted;
+	p->st_disk = *persisted;
 	g_strlcpy(p->name, name, sizeof(p->name));
+	if (boot_id && rb_state_boot_id_valid(boot_id))
+		g_strlcpy(p->boot_id, boot_id, sizeof(p->boot_id));
 	p->wall_offset = now_wall_ms - (int64_t)now;
 	p->conns = g_array_new(FALSE, TRUE, sizeof(Conn));
 	p->bonds = g_array_new(FALSE, TRUE, sizeof(RbPeer));
@@ -442,22 +502,30 @@ RbPolicy *rb_policy_new(const RbPolicyConfig *cfg, const RbState *persisted,
 	apply_overrides(p);
 
 	if (p->st.lockout_active) {
-		int64_t elapsed = now_wall_ms - p->st.lockout_start_wall_ms;
+		bool same_boot = p->boot_id[0] &&
+				 strcmp(p->st.lockout_boot_id, p->boot_id) == 0;
 		uint32_t ms = p->st.lockout_ms;
+		int64_t elapsed = 0;
 
 		if (ms == 0)
 			ms = p->cfg.value[RB_SETTING_PIN_LOCKOUT_MS];
-		if (elapsed < 0) {
-			/* The clock went back (a Pi without RTC): restart the
-			 * lockout in full rather than guess. */
+		if (!lockout_elapsed(p, now, now_wall_ms, &elapsed)) {
+			/* The clock is behind the lockout's start (a Pi
+			 * without RTC): restart it in full rather than
+			 * guess. */
 			p->locked = true;
 			p->lockout_end = now + ms;
-			p->st.lockout_start_wall_ms = now_wall_ms;
-			p->st.lockout_ms = ms;
+			stamp_lockout(p, now, ms);
 			persist(p, fx);
 		} else if (elapsed < (int64_t)ms) {
 			p->locked = true;
 			p->lockout_end = now + (RbTime)(ms - elapsed);
+			if (!same_boot) {
+				/* From here on, this boot's clock counts
+				 * what is left. */
+				stamp_lockout(p, now, (uint32_t)(ms - elapsed));
+				persist(p, fx);
+			}
 		}
 		if (p->locked) {
 			emit_log(fx, "pairing locked out for %u more s",
@@ -469,6 +537,11 @@ RbPolicy *rb_policy_new(const RbPolicyConfig *cfg, const RbState *persisted,
 	emit_pairable(fx, false);
 	commit(p, now, fx);
 	return p;
+}
+
+void rb_policy_clock(RbPolicy *p, RbTime now, int64_t now_wall_ms)
+{
+	p->wall_offset = now_wall_ms - (int64_t)now;
 }
 
 void rb_policy_free(RbPolicy *p)
@@ -503,6 +576,10 @@ void rb_policy_tick(RbPolicy *p, RbTime now, RbEffects *fx)
 		end_lockout(p, fx);
 	if (p->transient_until && now >= p->transient_until)
 		p->transient_until = 0;
+	if (p->storage_failed && now >= p->storage_retry_at) {
+		p->storage_retry_at = now + RB_STORAGE_RETRY_MS;
+		persist(p, fx);
+	}
 	commit(p, now, fx);
 }
 
@@ -538,6 +615,8 @@ RbTime rb_policy_next_deadline(const RbPolicy *p)
 				 next_second(p->lockout_end, s->seconds_left));
 	}
 	take_min(&next, p->transient_until);
+	if (p->storage_failed)
+		take_min(&next, p->storage_retry_at);
 	return next;
 }
 
@@ -551,12 +630,25 @@ bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
 
 	rb_policy_tick(p, now, fx);
 	c = find_conn(p, peer);
-	if (c)
+	if (c) {
 		c->pin_attempt = true;
+		c->pairing_seen = true;
+	}
+	if (p->pairing && p->pin_shown && rb_peer_equal(&p->pin_peer, peer) &&
+	    p->pin == passkey % 1000000) {
+		/* The same PIN again: a keypress notification, or the
+		 * kernel's and the agent's report of one pairing. */
+		commit(p, now, fx);
+		return true;
+	}
 	if (p->locked) {
 		emit_log(fx, "pairing from %s refused: locked out", peer->addr);
 	} else if (!p->pairing) {
 		emit_log(fx, "pairing from %s refused: not in pairing mode",
+			 peer->addr);
+	} else if (p->storage_failed) {
+		emit_log(fx,
+			 "pairing from %s refused: the state cannot be stored",
 			 peer->addr);
 	} else if (p->pin_shown && !rb_peer_equal(&p->pin_peer, peer)) {
 		emit_log(fx, "pairing from %s refused: %s is pairing",
@@ -578,30 +670,87 @@ bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
 	return true;
 }
 
-void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer, RbKeyType key,
-				 RbTime now, RbEffects *fx)
+void rb_policy_pairing_method_refused(RbPolicy *p, const RbPeer *peer,
+				      const char *method, RbTime now,
+				      RbEffects *fx)
 {
+	Conn *c;
+
 	rb_policy_tick(p, now, fx);
-	if (!p->pairing || !p->pin_shown ||
-	    !rb_peer_equal(&p->pin_peer, peer) || !key_acceptable(p, key)) {
-		emit_log(fx, "bond with %s (key type %d) not accepted: %s",
-			 peer->addr, key,
-			 !p->pairing || !p->pin_shown
-				 ? "no PIN shown in pairing mode"
-			 : !rb_peer_equal(&p->pin_peer, peer)
-				 ? "another peer was shown the PIN"
-				 : "key not authenticated");
-		if (find_conn(p, peer))
-			emit_peer(fx, RB_EFFECT_DISCONNECT, peer);
-		drop_bond(p, peer, fx);
+	c = find_conn(p, peer);
+	if (c)
+		c->pairing_seen = true;
+	emit_log(fx,
+		 "pairing from %s refused: %s is not Passkey Entry with the "
+		 "box's PIN (another agent is BlueZ's default)",
+		 peer->addr, method);
+	emit_peer(fx, RB_EFFECT_DISCONNECT, peer);
+	commit(p, now, fx);
+}
+
+/* Why a new key of @peer does not make it the owner, or NULL if it does. */
+static const char *key_refusal(const RbPolicy *p, const RbPeer *peer,
+			       RbKeyType key, bool stored)
+{
+	if (!p->pairing || !p->pin_shown)
+		return "not paired in pairing mode with the PIN shown";
+	if (!rb_peer_equal(&p->pin_peer, peer))
+		return "another peer was shown the PIN";
+	if (!stored)
+		return "paired without bonding";
+	if (!key_acceptable(p, key))
+		return key == RB_KEY_AUTH_LEGACY
+			       ? "key not LE Secure Connections"
+			       : "key not authenticated";
+	return NULL;
+}
+
+void rb_policy_new_key(RbPolicy *p, const RbPeer *peer, RbKeyType key,
+		       bool stored, RbTime now, RbEffects *fx)
+{
+	const char *why;
+	Conn *c;
+
+	rb_policy_tick(p, now, fx);
+	c = find_conn(p, peer);
+	if (c) {
+		c->fresh_key = true;
+		c->key = key;
+		c->owner_key = false;
+		c->encrypted = true;
+		c->pairing_seen = true;
+	}
+	why = key_refusal(p, peer, key, stored);
+	if (why) {
+		emit_log(fx, "pairing of %s (key type %d, %s) refused: %s",
+			 peer->addr, key, stored ? "bonded" : "not bonded",
+			 why);
+		emit_peer(fx, RB_EFFECT_DISCONNECT, peer);
+		if (stored) {
+			/* BlueZ stored it, over any older key of that
+			 * address: it goes, and an owner whose key was
+			 * replaced is no longer the owner. */
+			if (is_owner(p, peer)) {
+				p->st.has_owner = false;
+				memset(&p->st.owner, 0, sizeof(p->st.owner));
+				p->st.owner_key = RB_KEY_UNKNOWN;
+				emit_log(fx, "the owner's key was replaced: no "
+					     "write owner");
+				persist(p, fx);
+			}
+			if (find_bond(p, peer) < 0)
+				g_array_append_val(p->bonds, *peer);
+			drop_bond(p, peer, fx);
+		}
 		if (p->pin_shown && rb_peer_equal(&p->pin_peer, peer))
-			pin_failed(p, "unauthenticated key", now, fx);
+			pin_failed(p, why, now, fx);
 		commit(p, now, fx);
 		return;
 	}
 
 	p->pin_shown = false;
 	p->st.has_owner = true;
+	p->st.owner_unknown = false;
 	p->st.owner = *peer;
 	p->st.owner_key = key;
 	p->st.owner_paired_wall_ms = (int64_t)now + p->wall_offset;
@@ -611,42 +760,55 @@ void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer, RbKeyType key,
 	g_array_set_size(p->strikes, 0);
 	emit_log(fx, "%s paired and is the write owner", peer->addr);
 
-	/* Every other bond goes; connected others are downgraded now. */
+	/* Connected others are downgraded now. */
 	for (guint i = 0; i < p->conns->len; i++) {
-		Conn *c = &g_array_index(p->conns, Conn, i);
+		Conn *o = &g_array_index(p->conns, Conn, i);
 
-		if (rb_peer_equal(&c->peer, peer)) {
-			c->downgraded = false;
-			c->remove_bond = false;
-			c->encrypted = true;
-			c->bonded = true;
-		} else if (!c->downgraded) {
-			c->downgraded = true;
+		if (rb_peer_equal(&o->peer, peer)) {
+			o->downgraded = false;
+			o->remove_bond = false;
+			o->encrypted = true;
+			o->bonded = true;
+			o->owner_key = true;
+		} else if (!o->downgraded) {
+			o->downgraded = true;
 			emit_log(fx, "%s downgraded to read-only",
-				 c->peer.addr);
+				 o->peer.addr);
 		}
 	}
+	p->pairing = false;
+	emit_pairable(fx, false);
+	p->transient = RB_SCREEN_PAIRED_OK;
+	p->transient_until = now + RB_TRANSIENT_SCREEN_MS;
+	/* The new owner is stored first: a crash before the other bonds
+	 * are gone leaves the new owner and stray bonds, which the next
+	 * start removes; never the old owner without its bond. */
+	persist(p, fx);
 	for (guint i = 0; i < p->bonds->len; i++) {
 		RbPeer b = g_array_index(p->bonds, RbPeer, i);
 
 		if (!rb_peer_equal(&b, peer))
 			drop_bond(p, &b, fx);
 	}
-
-	p->pairing = false;
-	emit_pairable(fx, false);
-	p->transient = RB_SCREEN_PAIRED_OK;
-	p->transient_until = now + RB_TRANSIENT_SCREEN_MS;
-	persist(p, fx);
 	commit(p, now, fx);
 }
 
 void rb_policy_pairing_failed(RbPolicy *p, const RbPeer *peer, RbTime now,
 			      RbEffects *fx)
 {
+	Conn *c;
+
 	rb_policy_tick(p, now, fx);
+	c = find_conn(p, peer);
+	if (c)
+		c->pairing_seen = true;
 	if (p->pin_shown && rb_peer_equal(&p->pin_peer, peer))
 		pin_failed(p, "authentication failed", now, fx);
+	else if (p->locked)
+		emit_log(fx, "pairing from %s refused: locked out", peer->addr);
+	else if (!p->pairing)
+		emit_log(fx, "pairing from %s refused: not in pairing mode",
+			 peer->addr);
 	commit(p, now, fx);
 }
 
@@ -677,9 +839,10 @@ static void strike(RbPolicy *p, const Conn *c, bool auth_failure, RbTime now,
 
 	if (c->encrypted || !quick)
 		return;
-	/* A failed pairing is not a stale bond: wrong PINs and pairing
-	 * attempts while pairing mode is open count as PIN failures. */
-	if (!c->bonded && (c->pin_attempt || p->pairing))
+	/* A failed or refused pairing is not a stale bond: wrong PINs and
+	 * pairing attempts while pairing mode is open count as PIN failures,
+	 * and anyone may start a pairing the kernel refuses. */
+	if (c->pairing_seen || (!c->bonded && (c->pin_attempt || p->pairing)))
 		return;
 	if (c->bonded) {
 		Strikes *s = find_strikes(p, &c->peer, true);
@@ -751,9 +914,10 @@ void rb_policy_encrypted(RbPolicy *p, const RbPeer *peer, RbTime now,
 		c->encrypted = true;
 		if (s)
 			s->strikes = 0;
-		if (is_owner(p, peer) &&
-		    p->st.stale == RB_STALE_BOX_HAS_STALE_BOND) {
+		if (is_owner(p, peer) && !c->fresh_key &&
+		    p->st.stale != RB_STALE_NONE) {
 			p->st.stale = RB_STALE_NONE;
+			p->unknown_strikes = 0;
 			emit_log(fx,
 				 "%s encrypted with its bond: stale flag "
 				 "cleared",
@@ -780,8 +944,13 @@ void rb_policy_bond_added(RbPolicy *p, const RbPeer *peer, RbTime now,
 	rb_policy_tick(p, now, fx);
 	if (find_bond(p, peer) < 0)
 		g_array_append_val(p->bonds, *peer);
-	if (!is_owner(p, peer) &&
-	    !(p->pin_shown && rb_peer_equal(&p->pin_peer, peer))) {
+	if (p->st.owner_unknown && !p->st.has_owner) {
+		emit_log(fx,
+			 "bond of %s kept: the owner is not known (the state "
+			 "was corrupt) until a pairing in pairing mode",
+			 peer->addr);
+	} else if (!is_owner(p, peer) &&
+		   !(p->pin_shown && rb_peer_equal(&p->pin_peer, peer))) {
 		emit_log(fx, "bond of %s is not the owner's: removing it",
 			 peer->addr);
 		drop_bond(p, peer, fx);
@@ -815,17 +984,21 @@ RbWriteVerdict rb_policy_write(RbPolicy *p, const RbLinkFacts *f, RbTime now,
 			       RbEffects *fx)
 {
 	RbWriteVerdict v = RB_WRITE_OK;
+	RbKeyType key;
 	Conn *c;
 
 	rb_policy_tick(p, now, fx);
 	c = find_conn(p, &f->peer);
+	/* The key of this connection: a pairing on it, or the stored bond. */
+	key = c && c->fresh_key ? c->key : f->key;
 	if (!f->paired || !f->bonded)
 		v = RB_WRITE_REJECT_NOT_PAIRED;
 	else if (!f->encrypted)
 		v = RB_WRITE_REJECT_NOT_ENCRYPTED;
-	else if (!key_acceptable(p, f->key))
+	else if (!key_acceptable(p, key))
 		v = RB_WRITE_REJECT_NOT_AUTHENTICATED;
-	else if (!is_owner(p, &f->peer) || (c && c->downgraded))
+	else if (!f->le || !c || !is_owner(p, &f->peer) || c->downgraded ||
+		 (c->fresh_key && !c->owner_key))
 		v = RB_WRITE_REJECT_NOT_AUTHORIZED;
 
 	if (f->encrypted && c && !c->encrypted)
@@ -868,6 +1041,71 @@ void rb_policy_set_name(RbPolicy *p, const char *name, RbTime now,
 {
 	g_strlcpy(p->name, name, sizeof(p->name));
 	commit(p, now, fx);
+}
+
+void rb_policy_persist_result(RbPolicy *p, const RbState *st, bool ok,
+			      RbTime now, RbEffects *fx)
+{
+	if (ok) {
+		p->st_disk = *st;
+		if (p->storage_failed) {
+			p->storage_failed = false;
+			emit_log(fx, "the state is stored again");
+		}
+		commit(p, now, fx);
+		return;
+	}
+	if (!p->storage_failed)
+		emit_log(fx, "the state cannot be stored: pairing refused and "
+			     "changes not applied until it can");
+	p->storage_failed = true;
+	p->storage_retry_at = now + RB_STORAGE_RETRY_MS;
+
+	/* A new owner that is not stored is not the owner. */
+	if (p->st.has_owner &&
+	    !(p->st_disk.has_owner &&
+	      rb_peer_equal(&p->st_disk.owner, &p->st.owner))) {
+		RbPeer lost = p->st.owner;
+		Conn *c = find_conn(p, &lost);
+
+		emit_log(fx, "%s is not the owner: that could not be stored",
+			 lost.addr);
+		p->st.has_owner = p->st_disk.has_owner;
+		p->st.owner = p->st_disk.owner;
+		p->st.owner_key = p->st_disk.owner_key;
+		p->st.owner_paired_wall_ms = p->st_disk.owner_paired_wall_ms;
+		p->st.owner_unknown = p->st_disk.owner_unknown;
+		if (c) {
+			c->owner_key = false;
+			emit_peer(fx, RB_EFFECT_DISCONNECT, &lost);
+		}
+		drop_bond(p, &lost, fx);
+		/* The stored owner keeps its bond and its write access. */
+		for (guint i = 0; i < p->conns->len; i++) {
+			Conn *o = &g_array_index(p->conns, Conn, i);
+
+			if (is_owner(p, &o->peer)) {
+				o->remove_bond = false;
+				o->downgraded = false;
+			}
+		}
+	}
+	/* Config overrides that are not stored are not applied. */
+	p->st.overrides = p->st_disk.overrides;
+	apply_overrides(p);
+	emit_pairable(fx, p->pairing);
+	if (p->pairing)
+		end_pairing(p, "the state cannot be stored", now, fx);
+	/* The screen and the access status go out again: effects of the
+	 * failed batch may have been dropped. */
+	p->shown_valid = false;
+	p->access_valid = false;
+	commit(p, now, fx);
+}
+
+bool rb_policy_storage_failed(const RbPolicy *p)
+{
+	return p->storage_failed;
 }
 
 /* Accessors */

@@ -65,21 +65,43 @@ typedef struct {
 	bool paired; /* Device1.Paired */
 	bool bonded; /* Device1.Bonded */
 	bool encrypted; /* HCIGETCONNINFO link_mode & HCI_LM_ENCRYPT */
-	RbKeyType key; /* the bond's LTK type */
+	bool le; /* the ATT bearer is an LE link (not BR/EDR) */
+	RbKeyType key; /* the stored bond's LTK type (BlueZ's bond file) */
 } RbLinkFacts;
 
 typedef struct RbPolicy RbPolicy;
 
 /*
  * Creates the policy from the config and the persisted state (already
- * decoded; conservative if the file was corrupt). @now is monotonic ms,
- * @now_wall_ms is CLOCK_REALTIME ms (only used to restore and record the
- * lockout). @name is the advertised name. Emits the initial effects:
- * pairable off, the screen, the access status.
+ * decoded; conservative if the file was corrupt). @now is CLOCK_BOOTTIME
+ * ms, @boot_id the kernel's boot id (/proc/sys/kernel/random/boot_id),
+ * @now_wall_ms is CLOCK_REALTIME ms. A lockout recorded in the same boot
+ * is restored by CLOCK_BOOTTIME, which no clock step moves; one from an
+ * earlier boot by the wall clock; when unsure it restarts in full.
+ * @name is the advertised name. Emits the initial effects: pairable off,
+ * the screen, the access status.
  */
 RbPolicy *rb_policy_new(const RbPolicyConfig *cfg, const RbState *persisted,
 			const char *name, RbTime now, int64_t now_wall_ms,
-			RbEffects *fx);
+			const char *boot_id, RbEffects *fx);
+
+/* The wall clock now (it may have been stepped since the start); used
+ * only to stamp what is persisted. */
+void rb_policy_clock(RbPolicy *p, RbTime now, int64_t now_wall_ms);
+
+/*
+ * The outcome of the PERSIST effect that carried @st. A failure (full
+ * disk, I/O error, read-only file system) undoes what must not be
+ * applied unless stored (a new owner, config overrides), refuses pairing
+ * until a store succeeds (PIN failures must not be lost), and retries.
+ * The caller skips the REMOVE_BOND effects that followed the failed
+ * PERSIST in the same batch.
+ */
+void rb_policy_persist_result(RbPolicy *p, const RbState *st, bool ok,
+			      RbTime now, RbEffects *fx);
+
+/* Whether the last PERSIST failed and has not succeeded since. */
+bool rb_policy_storage_failed(const RbPolicy *p);
 void rb_policy_free(RbPolicy *p);
 
 /* A raw button edge (debounced here). */
@@ -95,18 +117,39 @@ RbTime rb_policy_next_deadline(const RbPolicy *p);
 
 /*
  * The kernel generated @passkey for a pairing with @peer (agent
- * DisplayPasskey). Returns true if the PIN is shown; false if pairing is
+ * DisplayPasskey, or the kernel's mgmt Passkey Notify, whichever agent
+ * handles it). Returns true if the PIN is shown; false if pairing is
  * refused (not in pairing mode, or locked out): the effects then
- * disconnect the peer and show nothing.
+ * disconnect the peer and show nothing. The same passkey for the same
+ * peer again (keypress notifications) is the same answer, shown once.
  */
 bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
 		       RbTime now, RbEffects *fx);
 
-/* Pairing with @peer ended with a stored LTK of type @key. */
-void rb_policy_pairing_succeeded(RbPolicy *p, const RbPeer *peer, RbKeyType key,
-				 RbTime now, RbEffects *fx);
+/*
+ * The kernel asked a BlueZ agent to confirm a value or to type a passkey
+ * for a pairing with @peer (mgmt User Confirm / User Passkey Request):
+ * another pairing method than Passkey Entry with the box's PIN, so
+ * another agent is BlueZ's default. Always refused: the peer is
+ * disconnected.
+ */
+void rb_policy_pairing_method_refused(RbPolicy *p, const RbPeer *peer,
+				      const char *method, RbTime now,
+				      RbEffects *fx);
 
-/* Pairing with @peer failed (wrong PIN, cancelled, disconnected). */
+/*
+ * The link with @peer got a new LTK of type @key (mgmt New Long Term
+ * Key): a pairing on this connection ended. @stored: BlueZ stores it
+ * (a bond); else it was a pairing without bonding. Only a stored,
+ * acceptable key of the peer shown the PIN in pairing mode makes an
+ * owner; any other is refused, the peer disconnected and what it stored
+ * removed. The key decides for the rest of this connection.
+ */
+void rb_policy_new_key(RbPolicy *p, const RbPeer *peer, RbKeyType key,
+		       bool stored, RbTime now, RbEffects *fx);
+
+/* Pairing with @peer failed or was refused by the kernel (mgmt
+ * Authentication Failed: wrong PIN, cancelled, bondable off). */
 void rb_policy_pairing_failed(RbPolicy *p, const RbPeer *peer, RbTime now,
 			      RbEffects *fx);
 
@@ -126,7 +169,9 @@ void rb_policy_encrypted(RbPolicy *p, const RbPeer *peer, RbTime now,
 /* A peer's address changed (BlueZ resolved an RPA to its identity). */
 void rb_policy_peer_renamed(RbPolicy *p, const RbPeer *from, const RbPeer *to);
 
-/* The set of bonds the box holds: one appeared or disappeared. */
+/* The set of bonds the box holds: one appeared or disappeared. A removal
+ * is BlueZ deleting the bond (an operator's remove, Bonded false), never
+ * BlueZ unloading its objects (bluetoothd stopping, an adapter reset). */
 void rb_policy_bond_added(RbPolicy *p, const RbPeer *peer, RbTime now,
 			  RbEffects *fx);
 void rb_policy_bond_removed(RbPolicy *p, const RbPeer *peer, RbTime now,

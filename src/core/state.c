@@ -2,14 +2,17 @@
 /*
  * The persisted state as GKeyFile text:
  *
- *   [State]     Version=1
+ *   [State]     Version=2 [OwnerUnknown=true]
  *   [Owner]     Address= AddressType=public|random KeyType= PairedAt=
- *   [Pin]       Failures= LockoutStart= LockoutMs=
+ *   [Pin]       Failures= LockoutStart= LockoutBoot= LockoutBootMs=
+ *               LockoutMs=
  *   [Overrides] <config key>=<value>
  *   [Stale]     Hint=none|box|phone
  *
  * [Owner] is absent when there is no owner, LockoutStart when there is no
- * lockout. Decoding is strict: anything unexpected is corruption, and
+ * lockout; LockoutBoot/LockoutBootMs (the boot id and CLOCK_BOOTTIME at
+ * the lockout's start) come with LockoutStart. Version 1 (no boot id, no
+ * OwnerUnknown) is read too. Decoding is strict: anything unexpected is corruption, and
  * corruption gives the conservative state. [Stale] is written last and is
  * required, so a file cut short at a group boundary does not decode.
  */
@@ -31,9 +34,25 @@ void rb_state_init_conservative(RbState *st, int64_t now_wall_ms,
 				uint32_t lockout_ms)
 {
 	rb_state_init(st);
+	st->owner_unknown = true;
 	st->lockout_active = true;
 	st->lockout_start_wall_ms = now_wall_ms;
 	st->lockout_ms = lockout_ms;
+}
+
+bool rb_state_boot_id_valid(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n != RB_BOOT_ID_LEN - 1)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? id[i] != '-' : !g_ascii_isxdigit(id[i]))
+			return false;
+	}
+	return true;
 }
 
 static const char *stale_name(RbStaleHint hint)
@@ -55,6 +74,8 @@ char *rb_state_encode(const RbState *st, gsize *len)
 
 	g_string_append_printf(s, "[State]\nVersion=%d\n",
 			       RB_STATE_FORMAT_VERSION);
+	if (st->owner_unknown && !st->has_owner)
+		g_string_append(s, "OwnerUnknown=true\n");
 	if (st->has_owner) {
 		g_string_append_printf(
 			s,
@@ -65,9 +86,16 @@ char *rb_state_encode(const RbState *st, gsize *len)
 			(unsigned int)st->owner_key, st->owner_paired_wall_ms);
 	}
 	g_string_append_printf(s, "\n[Pin]\nFailures=%u\n", st->pin_failures);
-	if (st->lockout_active)
+	if (st->lockout_active) {
 		g_string_append_printf(s, "LockoutStart=%" G_GINT64_FORMAT "\n",
 				       st->lockout_start_wall_ms);
+		if (st->lockout_boot_id[0])
+			g_string_append_printf(s,
+					       "LockoutBoot=%s\nLockoutBootMs="
+					       "%" G_GUINT64_FORMAT "\n",
+					       st->lockout_boot_id,
+					       st->lockout_start_boot_ms);
+	}
 	g_string_append_printf(s, "LockoutMs=%u\n", st->lockout_ms);
 	g_string_append(s, "\n[Overrides]\n");
 	for (unsigned int i = 0; i < RB_SETTING_COUNT; i++) {
@@ -233,11 +261,13 @@ static bool decode_owner(Decoder *d, RbState *st)
 
 static bool decode_pin(Decoder *d, RbState *st)
 {
-	static const char *const keys[] = {"Failures", "LockoutStart",
-					   "LockoutMs", NULL};
+	static const char *const keys[] = {"Failures",	  "LockoutStart",
+					   "LockoutBoot", "LockoutBootMs",
+					   "LockoutMs",	  NULL};
 	const RbSettingInfo *lock = rb_setting_info(RB_SETTING_PIN_LOCKOUT_MS);
-	uint64_t failures = 0, start = 0, ms = 0;
-	bool has_start, has_ms;
+	uint64_t failures = 0, start = 0, ms = 0, boot_ms = 0;
+	bool has_start, has_ms, has_boot_ms;
+	g_autofree char *boot = NULL;
 
 	if (!g_key_file_has_group(d->kf, "Pin")) {
 		g_set_error(d->error, RB_ERROR, RB_ERROR_CORRUPT,
@@ -252,6 +282,24 @@ static bool decode_pin(Decoder *d, RbState *st)
 	if (!get_number(d, "Pin", "LockoutStart", 0, G_MAXINT64, false,
 			&has_start, &start))
 		return false;
+	boot = g_key_file_get_value(d->kf, "Pin", "LockoutBoot", NULL);
+	if (!get_number(d, "Pin", "LockoutBootMs", 0, G_MAXINT64, false,
+			&has_boot_ms, &boot_ms))
+		return false;
+	if ((boot != NULL) != has_boot_ms || (boot && !has_start)) {
+		g_set_error(d->error, RB_ERROR, RB_ERROR_CORRUPT,
+			    "[Pin] LockoutBoot and LockoutBootMs go together, "
+			    "with LockoutStart");
+		return false;
+	}
+	if (boot && !rb_state_boot_id_valid(boot))
+		return bad_value(d, "Pin", "LockoutBoot", boot,
+				 "a boot id such as "
+				 "0123abcd-0123-4567-89ab-0123456789ab");
+	if (boot)
+		g_strlcpy(st->lockout_boot_id, boot,
+			  sizeof(st->lockout_boot_id));
+	st->lockout_start_boot_ms = boot_ms;
 	/* A running lockout must have a valid length; 0 is "none yet". */
 	if (!get_number(d, "Pin", "LockoutMs", has_start ? lock->min : 0,
 			lock->max, has_start, &has_ms, &ms))
@@ -316,7 +364,9 @@ static bool decode(RbState *st, const char *data, gsize len, GError **error)
 {
 	static const char *const groups[] = {"State",	  "Owner", "Pin",
 					     "Overrides", "Stale", NULL};
-	static const char *const state_keys[] = {"Version", NULL};
+	static const char *const state_keys[] = {"Version", "OwnerUnknown",
+						 NULL};
+	g_autofree char *unknown = NULL;
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) local = NULL;
 	g_auto(GStrv) have = NULL;
@@ -361,15 +411,36 @@ static bool decode(RbState *st, const char *data, gsize len, GError **error)
 	    !get_number(&d, "State", "Version", 0, G_MAXUINT32, true, &present,
 			&version))
 		return false;
-	if (version != RB_STATE_FORMAT_VERSION) {
+	if (version < 1 || version > RB_STATE_FORMAT_VERSION) {
 		g_set_error(error, RB_ERROR, RB_ERROR_CORRUPT,
 			    "unknown format version %" G_GUINT64_FORMAT
-			    " (this daemon reads %d)",
+			    " (this daemon reads 1..%d)",
 			    version, RB_STATE_FORMAT_VERSION);
 		return false;
 	}
-	return decode_owner(&d, st) && decode_pin(&d, st) &&
-	       decode_overrides(&d, st) && decode_stale(&d, st);
+	unknown = g_key_file_get_value(kf, "State", "OwnerUnknown", NULL);
+	if (unknown && strcmp(unknown, "true") != 0)
+		return bad_value(&d, "State", "OwnerUnknown", unknown, "true");
+	if (unknown && version < 2)
+		return bad_value(&d, "State", "OwnerUnknown", unknown,
+				 "nothing in version 1");
+	if (version < 2 &&
+	    (g_key_file_has_key(kf, "Pin", "LockoutBoot", NULL) ||
+	     g_key_file_has_key(kf, "Pin", "LockoutBootMs", NULL))) {
+		g_set_error(error, RB_ERROR, RB_ERROR_CORRUPT,
+			    "[Pin] LockoutBoot is not in version 1");
+		return false;
+	}
+	if (!decode_owner(&d, st) || !decode_pin(&d, st) ||
+	    !decode_overrides(&d, st) || !decode_stale(&d, st))
+		return false;
+	if (unknown && st->has_owner) {
+		g_set_error(error, RB_ERROR, RB_ERROR_CORRUPT,
+			    "OwnerUnknown=true with an [Owner]");
+		return false;
+	}
+	st->owner_unknown = unknown != NULL;
+	return true;
 }
 
 bool rb_state_decode(RbState *st, const char *data, gsize len,

@@ -28,6 +28,7 @@ typedef struct {
 	uint16_t opcode;
 	uint16_t index;
 	RbMgmtCommandFunc func;
+	RbMgmtConnectionsFunc conns_func;
 	void *user_data;
 } MgmtPending;
 
@@ -180,6 +181,12 @@ static bool event_min_size(uint16_t code, RbMgmtEventType *type, size_t *min)
 		 RB_MGMT_AUTH_FAILED_SIZE},
 		{RB_MGMT_EV_NEW_IRK, RB_MGMT_EVENT_NEW_IRK,
 		 RB_MGMT_NEW_IRK_SIZE},
+		{RB_MGMT_EV_USER_CONFIRM_REQUEST, RB_MGMT_EVENT_USER_CONFIRM,
+		 RB_MGMT_USER_CONFIRM_SIZE},
+		{RB_MGMT_EV_USER_PASSKEY_REQUEST, RB_MGMT_EVENT_USER_PASSKEY,
+		 RB_MGMT_USER_PASSKEY_SIZE},
+		{RB_MGMT_EV_PASSKEY_NOTIFY, RB_MGMT_EVENT_PASSKEY_NOTIFY,
+		 RB_MGMT_PASSKEY_NOTIFY_SIZE},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(table); i++) {
@@ -288,6 +295,21 @@ bool rb_mgmt_parse_event(const uint8_t *buf, size_t len, RbMgmtEvent *out,
 			return false;
 		rb_bt_addr_format(p + 1, out->irk.rpa);
 		return true;
+	case RB_MGMT_EVENT_USER_CONFIRM:
+		if (!parse_addr(p, &out->pairing.peer, error) ||
+		    !parse_bool(p[7], "confirm hint",
+				&out->pairing.confirm_hint, error))
+			return false;
+		out->pairing.passkey = get_le32(p + 8);
+		return true;
+	case RB_MGMT_EVENT_USER_PASSKEY:
+		return parse_addr(p, &out->pairing.peer, error);
+	case RB_MGMT_EVENT_PASSKEY_NOTIFY:
+		if (!parse_addr(p, &out->pairing.peer, error))
+			return false;
+		out->pairing.passkey = get_le32(p + 7);
+		out->pairing.entered = p[11];
+		return true;
 	}
 	g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
 		    "mgmt event type %d unhandled", (int)out->type);
@@ -295,6 +317,8 @@ bool rb_mgmt_parse_event(const uint8_t *buf, size_t len, RbMgmtEvent *out,
 }
 
 /* ---- I/O ---------------------------------------------------------------- */
+
+static void answer_connections(MgmtPending *pc, const RbMgmtEvent *ev);
 
 static void complete_command(RbMgmt *mgmt, const RbMgmtEvent *ev)
 {
@@ -311,13 +335,71 @@ static void complete_command(RbMgmt *mgmt, const RbMgmtEvent *ev)
 		g_queue_delete_link(&mgmt->pending, l);
 		g_debug("mgmt: command 0x%04x on hci%u: %s", pc->opcode,
 			pc->index, rb_mgmt_status_str(ev->cmd.status));
-		if (pc->func)
+		if (pc->conns_func)
+			answer_connections(pc, ev);
+		else if (pc->func)
 			pc->func(pc->index, ev->cmd.status, pc->user_data);
 		g_free(pc);
 		return;
 	}
 	g_debug("mgmt: answer to command 0x%04x on index %u that is not ours",
 		ev->cmd.opcode, ev->index);
+}
+
+bool rb_mgmt_parse_connections(const uint8_t *data, size_t len, RbMgmtAddr *out,
+			       size_t max, size_t *n, GError **error)
+{
+	uint16_t count;
+
+	*n = 0;
+	if (len < 2) {
+		g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+			    "Get Connections answer of %zu bytes has no count",
+			    len);
+		return false;
+	}
+	count = get_le16(data);
+	if (len - 2 != (size_t)count * RB_MGMT_ADDR_INFO_SIZE) {
+		g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+			    "Get Connections says %u peers but carries %zu "
+			    "bytes",
+			    count, len - 2);
+		return false;
+	}
+	for (uint16_t i = 0; i < count; i++) {
+		RbMgmtAddr a;
+
+		if (!parse_addr(data + 2 + (size_t)i * RB_MGMT_ADDR_INFO_SIZE,
+				&a, error))
+			return false;
+		if (*n < max)
+			out[(*n)++] = a;
+	}
+	return true;
+}
+
+#define MGMT_MAX_CONNECTIONS 64
+
+static void answer_connections(MgmtPending *pc, const RbMgmtEvent *ev)
+{
+	RbMgmtAddr peers[MGMT_MAX_CONNECTIONS];
+	g_autoptr(GError) error = NULL;
+	size_t n = 0;
+
+	if (ev->cmd.status != RB_MGMT_STATUS_SUCCESS) {
+		pc->conns_func(pc->index, ev->cmd.status, NULL, 0,
+			       pc->user_data);
+		return;
+	}
+	if (!rb_mgmt_parse_connections(ev->cmd.data, ev->cmd.data_len, peers,
+				       G_N_ELEMENTS(peers), &n, &error)) {
+		g_warning("mgmt: %s", error->message);
+		pc->conns_func(pc->index, RB_MGMT_STATUS_INVALID_PARAMS, NULL,
+			       0, pc->user_data);
+		return;
+	}
+	pc->conns_func(pc->index, RB_MGMT_STATUS_SUCCESS, peers, n,
+		       pc->user_data);
 }
 
 static void dispatch(RbMgmt *mgmt, const uint8_t *buf, size_t len)
@@ -377,6 +459,15 @@ static void dispatch(RbMgmt *mgmt, const uint8_t *buf, size_t len)
 			cb->auth_failed(ev.index, ev.auth_failed.peer.addr,
 					ev.auth_failed.peer.type,
 					ev.auth_failed.status, mgmt->user_data);
+		break;
+	case RB_MGMT_EVENT_USER_CONFIRM:
+	case RB_MGMT_EVENT_USER_PASSKEY:
+	case RB_MGMT_EVENT_PASSKEY_NOTIFY:
+		if (cb->pairing_request)
+			cb->pairing_request(
+				ev.index, ev.type, ev.pairing.peer.addr,
+				ev.pairing.peer.type, ev.pairing.passkey,
+				ev.pairing.entered, mgmt->user_data);
 		break;
 	case RB_MGMT_EVENT_NEW_IRK:
 		if (cb->new_irk)
@@ -529,28 +620,62 @@ static bool send_command(int fd, uint16_t opcode, uint16_t index,
 	return true;
 }
 
-static bool queue_command(RbMgmt *mgmt, uint16_t opcode, uint16_t index,
-			  uint8_t param, RbMgmtCommandFunc func,
-			  void *user_data, GError **error)
+static MgmtPending *queue_command_raw(RbMgmt *mgmt, uint16_t opcode,
+				      uint16_t index, const uint8_t *param,
+				      uint16_t plen, GError **error)
 {
 	MgmtPending *pc;
 
-	g_return_val_if_fail(mgmt != NULL, false);
+	g_return_val_if_fail(mgmt != NULL, NULL);
 	if (index == RB_MGMT_INDEX_NONE) {
 		g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
 			    "mgmt command 0x%04x needs a controller index",
 			    opcode);
-		return false;
+		return NULL;
 	}
-	if (!send_command(mgmt->fd, opcode, index, &param, 1, error))
-		return false;
+	if (!send_command(mgmt->fd, opcode, index, param, plen, error))
+		return NULL;
 	pc = g_new0(MgmtPending, 1);
 	pc->opcode = opcode;
 	pc->index = index;
+	g_queue_push_tail(&mgmt->pending, pc);
+	return pc;
+}
+
+static bool queue_command(RbMgmt *mgmt, uint16_t opcode, uint16_t index,
+			  uint8_t param, RbMgmtCommandFunc func,
+			  void *user_data, GError **error)
+{
+	MgmtPending *pc = queue_command_raw(mgmt, opcode, index, &param, 1,
+					    error);
+
+	if (!pc)
+		return false;
 	pc->func = func;
 	pc->user_data = user_data;
-	g_queue_push_tail(&mgmt->pending, pc);
 	return true;
+}
+
+bool rb_mgmt_get_connections(RbMgmt *mgmt, uint16_t index,
+			     RbMgmtConnectionsFunc func, void *user_data,
+			     GError **error)
+{
+	MgmtPending *pc = queue_command_raw(mgmt, RB_MGMT_OP_GET_CONNECTIONS,
+					    index, NULL, 0, error);
+
+	g_return_val_if_fail(func != NULL, false);
+	if (!pc)
+		return false;
+	pc->conns_func = func;
+	pc->user_data = user_data;
+	return true;
+}
+
+bool rb_mgmt_set_bredr(RbMgmt *mgmt, uint16_t index, bool on,
+		       RbMgmtCommandFunc func, void *user_data, GError **error)
+{
+	return queue_command(mgmt, RB_MGMT_OP_SET_BREDR, index, on ? 1 : 0,
+			     func, user_data, error);
 }
 
 bool rb_mgmt_set_secure_conn(RbMgmt *mgmt, uint16_t index, RbMgmtScMode mode,

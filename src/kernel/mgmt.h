@@ -30,11 +30,16 @@
 #define RB_MGMT_EV_DEVICE_CONNECTED 0x000B
 #define RB_MGMT_EV_DEVICE_DISCONNECTED 0x000C
 #define RB_MGMT_EV_AUTH_FAILED 0x0011
+#define RB_MGMT_EV_USER_CONFIRM_REQUEST 0x000F
+#define RB_MGMT_EV_USER_PASSKEY_REQUEST 0x0010
+#define RB_MGMT_EV_PASSKEY_NOTIFY 0x0017
 #define RB_MGMT_EV_NEW_IRK 0x0018
 
 /* mgmt.h: command opcodes */
 #define RB_MGMT_OP_READ_COMMANDS 0x0002
 #define RB_MGMT_OP_SET_BONDABLE 0x0009
+#define RB_MGMT_OP_GET_CONNECTIONS 0x0015
+#define RB_MGMT_OP_SET_BREDR 0x002A
 #define RB_MGMT_OP_SET_SECURE_CONN 0x002D
 
 /*
@@ -54,6 +59,11 @@
 #define RB_MGMT_AUTH_FAILED_SIZE 8 /* addr 7, status u8 */
 /* store_hint u8, rpa bdaddr[6], mgmt_irk_info: addr 7, val[16] */
 #define RB_MGMT_NEW_IRK_SIZE 30
+/* addr 7, confirm_hint u8, value le32 */
+#define RB_MGMT_USER_CONFIRM_SIZE 12
+#define RB_MGMT_USER_PASSKEY_SIZE 7 /* addr 7 */
+/* addr 7, passkey le32, entered u8 */
+#define RB_MGMT_PASSKEY_NOTIFY_SIZE 12
 
 /* mgmt.h: address types in mgmt_addr_info */
 #define RB_MGMT_ADDR_BREDR 0x00
@@ -62,7 +72,9 @@
 
 /* mgmt.h: status codes */
 #define RB_MGMT_STATUS_SUCCESS 0x00
+#define RB_MGMT_STATUS_REJECTED 0x0b
 #define RB_MGMT_STATUS_NOT_SUPPORTED 0x0c
+#define RB_MGMT_STATUS_INVALID_PARAMS 0x0d
 #define RB_MGMT_STATUS_PERMISSION_DENIED 0x14
 
 /* Secure Connections modes of MGMT_OP_SET_SECURE_CONN. */
@@ -83,6 +95,9 @@ typedef enum {
 	RB_MGMT_EVENT_DISCONNECTED,
 	RB_MGMT_EVENT_AUTH_FAILED,
 	RB_MGMT_EVENT_NEW_IRK,
+	RB_MGMT_EVENT_USER_CONFIRM,
+	RB_MGMT_EVENT_USER_PASSKEY,
+	RB_MGMT_EVENT_PASSKEY_NOTIFY,
 } RbMgmtEventType;
 
 /* A peer address: "AA:BB:CC:DD:EE:FF" and the mgmt type (RB_MGMT_ADDR_*). */
@@ -127,6 +142,12 @@ typedef struct {
 			RbMgmtAddr peer;
 			uint8_t status; /* mgmt status, see rb_mgmt_status_str */
 		} auth_failed;
+		struct {
+			RbMgmtAddr peer;
+			uint32_t passkey; /* PASSKEY_NOTIFY, USER_CONFIRM */
+			uint8_t entered; /* PASSKEY_NOTIFY: digits typed */
+			bool confirm_hint; /* USER_CONFIRM: Just Works */
+		} pairing; /* USER_CONFIRM, USER_PASSKEY, PASSKEY_NOTIFY */
 		struct {
 			char rpa[RB_ADDR_STRLEN]; /* 00:00:.. if none */
 			RbMgmtAddr identity;
@@ -173,6 +194,17 @@ typedef struct {
 	void (*new_irk)(uint16_t index, const char *rpa, const char *identity,
 			uint8_t identity_type, bool store_hint,
 			void *user_data);
+	/*
+	 * The kernel asks for, or shows, a pairing's secret: whichever
+	 * BlueZ agent answers it, every trusted mgmt socket sees these.
+	 * @kind is RB_MGMT_EVENT_PASSKEY_NOTIFY (@passkey, @entered),
+	 * RB_MGMT_EVENT_USER_CONFIRM (@passkey is the value to compare) or
+	 * RB_MGMT_EVENT_USER_PASSKEY.
+	 */
+	void (*pairing_request)(uint16_t index, RbMgmtEventType kind,
+				const char *addr, uint8_t addr_type,
+				uint32_t passkey, uint8_t entered,
+				void *user_data);
 	void (*index_added)(uint16_t index, void *user_data);
 	void (*index_removed)(uint16_t index, void *user_data);
 	/* The socket failed (hang-up or read error); no more events come. */
@@ -216,6 +248,29 @@ typedef void (*RbMgmtCommandFunc)(uint16_t index, uint8_t status,
 bool rb_mgmt_set_secure_conn(RbMgmt *mgmt, uint16_t index, RbMgmtScMode mode,
 			     RbMgmtCommandFunc func, void *user_data,
 			     GError **error);
+
+/* Sends Set BR/EDR (0x002A); as rb_mgmt_set_secure_conn(). The kernel
+ * refuses to turn BR/EDR off while the controller is powered. */
+bool rb_mgmt_set_bredr(RbMgmt *mgmt, uint16_t index, bool on,
+		       RbMgmtCommandFunc func, void *user_data, GError **error);
+
+/*
+ * The answer to Get Connections: @n peers (NULL if the command failed,
+ * with @status saying why). Valid during the call only.
+ */
+typedef void (*RbMgmtConnectionsFunc)(uint16_t index, uint8_t status,
+				      const RbMgmtAddr *peers, size_t n,
+				      void *user_data);
+
+/* Sends Get Connections (0x0015) for controller @index. */
+bool rb_mgmt_get_connections(RbMgmt *mgmt, uint16_t index,
+			     RbMgmtConnectionsFunc func, void *user_data,
+			     GError **error);
+
+/* Parses the Command Complete data of Get Connections into @out (at most
+ * @max); false if malformed. Exposed for the tests. */
+bool rb_mgmt_parse_connections(const uint8_t *data, size_t len, RbMgmtAddr *out,
+			       size_t max, size_t *n, GError **error);
 
 /* Sends Set Bondable (0x0009); as rb_mgmt_set_secure_conn(). */
 bool rb_mgmt_set_bondable(RbMgmt *mgmt, uint16_t index, bool bondable,

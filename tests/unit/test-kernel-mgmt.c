@@ -135,6 +135,27 @@ static const ParseCase parse_cases[] = {
 	 true, RB_MGMT_EVENT_CMD_STATUS, 0, .value = 0x002d},
 	{"cmd/status-short", RAW(0x02, 0x00, 0x00, 0x00, 2, 0x00, 0x2d, 0x00),
 	 false},
+	{"passkey-notify/ok",
+	 RAW(0x17, 0x00, 0x00, 0x00, 12, 0x00, ADDR, 1, 0x56, 0xd7, 0x03, 0x00,
+	     2),
+	 true, RB_MGMT_EVENT_PASSKEY_NOTIFY, 0, ADDR_STR,
+	 RB_MGMT_ADDR_LE_PUBLIC, 251734},
+	{"passkey-notify/short",
+	 RAW(0x17, 0x00, 0x00, 0x00, 11, 0x00, ADDR, 1, 0x56, 0xd7, 0x03, 0x00),
+	 false},
+	{"passkey-notify/bad-address-type",
+	 RAW(0x17, 0x00, 0x00, 0x00, 12, 0x00, ADDR, 7, 0, 0, 0, 0, 0), false},
+	{"user-confirm/ok",
+	 RAW(0x0f, 0x00, 0x01, 0x00, 12, 0x00, ADDR, 2, 1, 0x40, 0xe2, 0x01,
+	     0x00),
+	 true, RB_MGMT_EVENT_USER_CONFIRM, 1, ADDR_STR, RB_MGMT_ADDR_LE_RANDOM,
+	 123456},
+	{"user-confirm/hint-2",
+	 RAW(0x0f, 0x00, 0x01, 0x00, 12, 0x00, ADDR, 2, 2, 0, 0, 0, 0), false},
+	{"user-passkey/ok", RAW(0x10, 0x00, 0x00, 0x00, 7, 0x00, ADDR, 2), true,
+	 RB_MGMT_EVENT_USER_PASSKEY, 0, ADDR_STR, RB_MGMT_ADDR_LE_RANDOM, 0},
+	{"user-passkey/short",
+	 RAW(0x10, 0x00, 0x00, 0x00, 6, 0x00, 1, 2, 3, 4, 5, 6), false},
 };
 
 static void check_peer(const ParseCase *c, const RbMgmtAddr *peer)
@@ -196,6 +217,16 @@ START_TEST(test_parse)
 	case RB_MGMT_EVENT_AUTH_FAILED:
 		check_peer(c, &ev.auth_failed.peer);
 		ck_assert_uint_eq(ev.auth_failed.status, c->value);
+		break;
+	case RB_MGMT_EVENT_USER_CONFIRM:
+	case RB_MGMT_EVENT_USER_PASSKEY:
+	case RB_MGMT_EVENT_PASSKEY_NOTIFY:
+		check_peer(c, &ev.pairing.peer);
+		ck_assert_uint_eq(ev.pairing.passkey, c->value);
+		if (ev.type == RB_MGMT_EVENT_PASSKEY_NOTIFY)
+			ck_assert_uint_eq(ev.pairing.entered, 2);
+		if (ev.type == RB_MGMT_EVENT_USER_CONFIRM)
+			ck_assert(ev.pairing.confirm_hint);
 		break;
 	case RB_MGMT_EVENT_NEW_IRK:
 		check_peer(c, &ev.irk.identity);
@@ -569,6 +600,77 @@ START_TEST(test_command_bondable_rejected)
 }
 END_TEST
 
+typedef struct {
+	int calls;
+	uint8_t status;
+	size_t n;
+	RbMgmtAddr peers[4];
+} ConnsRec;
+
+static void on_conns(uint16_t index, uint8_t status, const RbMgmtAddr *peers,
+		     size_t n, void *data)
+{
+	ConnsRec *r = data;
+
+	r->calls++;
+	r->status = status;
+	r->n = n;
+	for (size_t i = 0; i < n && i < G_N_ELEMENTS(r->peers); i++)
+		r->peers[i] = peers[i];
+}
+
+START_TEST(test_command_get_connections)
+{
+	g_autoptr(GError) error = NULL;
+	ConnsRec r = {0};
+	Fixture f;
+
+	fixture_init(&f);
+	ck_assert(rb_mgmt_get_connections(f.mgmt, 0, on_conns, &r, &error));
+	read_command(f.kernel, PDU(0x15, 0x00, 0x00, 0x00, 0x00, 0x00), 6);
+	/* two peers: an LE public one and an LE random one */
+	KSEND(f.kernel, 0x01, 0x00, 0x00, 0x00, 19, 0x00, 0x15, 0x00, 0x00, 2,
+	      0, ADDR, 1, RPA, 2);
+	run_until(&r.calls, 1);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_uint_eq(r.status, RB_MGMT_STATUS_SUCCESS);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_str_eq(r.peers[0].addr, ADDR_STR);
+	ck_assert_uint_eq(r.peers[0].type, RB_MGMT_ADDR_LE_PUBLIC);
+	ck_assert_str_eq(r.peers[1].addr, RPA_STR);
+	ck_assert_uint_eq(r.peers[1].type, RB_MGMT_ADDR_LE_RANDOM);
+	/* a count that does not match the data is refused, not misread */
+	ck_assert(rb_mgmt_get_connections(f.mgmt, 0, on_conns, &r, &error));
+	read_command(f.kernel, PDU(0x15, 0x00, 0x00, 0x00, 0x00, 0x00), 6);
+	KSEND(f.kernel, 0x01, 0x00, 0x00, 0x00, 12, 0x00, 0x15, 0x00, 0x00, 2,
+	      0, ADDR, 1);
+	run_until(&r.calls, 2);
+	ck_assert_int_eq(r.calls, 2);
+	ck_assert_uint_ne(r.status, RB_MGMT_STATUS_SUCCESS);
+	ck_assert_uint_eq(r.n, 0);
+	fixture_clear(&f);
+}
+END_TEST
+
+START_TEST(test_command_set_bredr)
+{
+	g_autoptr(GError) error = NULL;
+	Fixture f;
+
+	fixture_init(&f);
+	ck_assert(rb_mgmt_set_bredr(f.mgmt, 1, false, on_command, &f.rec,
+				    &error));
+	read_command(f.kernel, PDU(0x2a, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00),
+		     7);
+	KSEND(f.kernel, 0x01, 0x00, 0x01, 0x00, 7, 0x00, 0x2a, 0x00, 0x0b, 0, 0,
+	      0, 0);
+	run_until(&f.rec.cmd_calls, 1);
+	ck_assert_int_eq(f.rec.cmd_calls, 1);
+	ck_assert_uint_eq(f.rec.cmd_status, 0x0b);
+	fixture_clear(&f);
+}
+END_TEST
+
 START_TEST(test_command_bad_arguments)
 {
 	g_autoptr(GError) e1 = NULL;
@@ -667,6 +769,8 @@ static Suite *mgmt_suite(void)
 	tcase_add_test(tc, test_command_secure_conn);
 	tcase_add_test(tc, test_command_bondable_rejected);
 	tcase_add_test(tc, test_command_bad_arguments);
+	tcase_add_test(tc, test_command_get_connections);
+	tcase_add_test(tc, test_command_set_bredr);
 	tcase_add_test(tc, test_new_on_this_host);
 	suite_add_tcase(s, tc);
 	return s;

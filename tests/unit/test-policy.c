@@ -17,7 +17,13 @@ typedef struct {
 	int64_t wall0; /* wall clock at now == 0 */
 	RbState last_persisted;
 	bool persisted;
+	const char *boot_id;
+	guint seen; /* effects already collected */
+	bool store_fails; /* the next stores fail (a full disk) */
 } Box;
+
+#define BOOT_A "0123abcd-0123-4567-89ab-0123456789ab"
+#define BOOT_B "fedcba98-7654-3210-fedc-ba9876543210"
 
 static RbPeer PHONE_A, PHONE_B, PHONE_C;
 
@@ -28,21 +34,29 @@ static void peers_init(void)
 	ck_assert(rb_peer_set(&PHONE_C, "C0:00:00:00:00:03", RB_ADDR_RANDOM));
 }
 
+/* Carries out the stores like the daemon: each PERSIST succeeds (or fails,
+ * with store_fails) and the policy hears of it. */
 static void box_collect(Box *b)
 {
-	for (guint i = 0; i < b->fx->len; i++) {
-		const RbEffect *e = &g_array_index(b->fx, RbEffect, i);
+	for (; b->seen < b->fx->len; b->seen++) {
+		RbEffect e = g_array_index(b->fx, RbEffect, b->seen);
 
-		if (e->kind == RB_EFFECT_PERSIST) {
-			b->last_persisted = e->state;
+		if (e.kind != RB_EFFECT_PERSIST)
+			continue;
+		if (!b->store_fails) {
+			b->last_persisted = e.state;
 			b->persisted = true;
 		}
+		if (b->p)
+			rb_policy_persist_result(
+				b->p, &e.state, !b->store_fails, b->now, b->fx);
 	}
 }
 
 static void box_clear(Box *b)
 {
 	g_array_set_size(b->fx, 0);
+	b->seen = 0;
 }
 
 static void box_start_with(Box *b, const RbState *st, RbTime now, int64_t wall)
@@ -52,7 +66,9 @@ static void box_start_with(Box *b, const RbState *st, RbTime now, int64_t wall)
 	box_clear(b);
 	b->now = now;
 	b->wall0 = wall - (int64_t)now;
-	b->p = rb_policy_new(&b->cfg, st, "Reaction_DDEEFF", now, wall, b->fx);
+	b->p = NULL;
+	b->p = rb_policy_new(&b->cfg, st, "Reaction_DDEEFF", now, wall,
+			     b->boot_id, b->fx);
 	box_collect(b);
 }
 
@@ -64,6 +80,7 @@ static void box_init(Box *b)
 	peers_init();
 	rb_policy_config_init_defaults(&b->cfg);
 	rb_state_init(&st);
+	b->boot_id = BOOT_A;
 	box_start_with(b, &st, 1000, WALL0);
 }
 
@@ -73,7 +90,8 @@ static void box_free(Box *b)
 	g_array_unref(b->fx);
 }
 
-/* Restart the daemon from the last persisted state, @gap ms later. */
+/* Reboot, and start the daemon from the last persisted state @gap ms
+ * later by the wall clock (a new boot id, CLOCK_BOOTTIME from 0). */
 static void box_restart(Box *b, RbTime gap)
 {
 	RbState st = b->last_persisted;
@@ -81,7 +99,21 @@ static void box_restart(Box *b, RbTime gap)
 
 	ck_assert(b->persisted);
 	rb_policy_free(b->p);
+	b->boot_id = BOOT_B;
 	box_start_with(b, &st, 500, wall);
+}
+
+/* Restart the daemon in the same boot, @gap ms later, with the wall clock
+ * stepped by @step ms meanwhile (NTP). */
+static void box_restart_same_boot(Box *b, RbTime gap, int64_t step)
+{
+	RbState st = b->last_persisted;
+	RbTime now = b->now + gap;
+	int64_t wall = b->wall0 + (int64_t)now + step;
+
+	ck_assert(b->persisted);
+	rb_policy_free(b->p);
+	box_start_with(b, &st, now, wall);
 }
 
 /* Advance time to @t, ticking at every deadline like the daemon does. */
@@ -198,8 +230,7 @@ static void pair(Box *b, const RbPeer *peer)
 	if (!rb_policy_is_downgraded(b->p, peer))
 		connect(b, peer, false);
 	ck_assert(passkey(b, peer, 123456));
-	rb_policy_pairing_succeeded(b->p, peer, RB_KEY_AUTH_P256, b->now,
-				    b->fx);
+	rb_policy_new_key(b->p, peer, RB_KEY_AUTH_P256, true, b->now, b->fx);
 	box_collect(b);
 	rb_policy_bond_added(b->p, peer, b->now, b->fx);
 	box_collect(b);
@@ -215,6 +246,7 @@ static RbWriteVerdict write_as(Box *b, const RbPeer *peer, bool paired,
 		.paired = paired,
 		.bonded = bonded,
 		.encrypted = encrypted,
+		.le = true,
 		.key = key,
 	};
 	RbWriteVerdict v = rb_policy_write(b->p, &f, b->now, b->fx);
@@ -305,6 +337,12 @@ START_TEST(test_write)
 	pair(&b, &PHONE_A);
 	connect(&b, &PHONE_B, true);
 	peer = &PHONE_A;
+	if (c->who == 0) {
+		/* The owner reconnects: its link encrypts with the stored
+		 * bond, whose key type the glue reads (c->key). */
+		disconnect(&b, &PHONE_A, false);
+		connect(&b, &PHONE_A, true);
+	}
 	if (c->who == 1) {
 		peer = &PHONE_B;
 	} else if (c->who == 2) {
@@ -455,8 +493,8 @@ START_TEST(test_exit)
 	case 3:
 		connect(&b, &PHONE_A, false);
 		ck_assert(passkey(&b, &PHONE_A, 42));
-		rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_AUTH_P256,
-					    b.now, b.fx);
+		rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, true, b.now,
+				  b.fx);
 		box_collect(&b);
 		break;
 	}
@@ -635,8 +673,8 @@ START_TEST(test_pin_failure_kinds)
 		ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
 		break;
 	case 4:
-		rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_UNAUTH_P256,
-					    b.now, b.fx);
+		rb_policy_new_key(b.p, &PHONE_A, RB_KEY_UNAUTH_P256, true,
+				  b.now, b.fx);
 		ck_assert(!rb_policy_owner(b.p));
 		break;
 	}
@@ -827,8 +865,7 @@ START_TEST(test_bond_outside_pairing_mode_dropped)
 	box_init(&b);
 	connect(&b, &PHONE_A, false);
 	box_clear(&b);
-	rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_AUTH_P256, b.now,
-				    b.fx);
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, true, b.now, b.fx);
 	box_collect(&b);
 	ck_assert(!rb_policy_owner(b.p));
 	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
@@ -849,8 +886,7 @@ START_TEST(test_bond_of_other_peer_than_pin)
 	connect(&b, &PHONE_A, false);
 	connect(&b, &PHONE_B, false);
 	ck_assert(passkey(&b, &PHONE_A, 5));
-	rb_policy_pairing_succeeded(b.p, &PHONE_B, RB_KEY_AUTH_P256, b.now,
-				    b.fx);
+	rb_policy_new_key(b.p, &PHONE_B, RB_KEY_AUTH_P256, true, b.now, b.fx);
 	box_collect(&b);
 	ck_assert(!rb_policy_owner(b.p));
 	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_B));
@@ -869,8 +905,7 @@ START_TEST(test_renamed_peer_pairs)
 	connect(&b, &rpa, false);
 	ck_assert(passkey(&b, &rpa, 99));
 	rb_policy_peer_renamed(b.p, &rpa, &PHONE_A);
-	rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_AUTH_P256, b.now,
-				    b.fx);
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, true, b.now, b.fx);
 	box_collect(&b);
 	ck_assert(rb_policy_owner(b.p));
 	ck_assert_int_eq(status(&b), RB_ACCESS_WRITE_AUTHORIZED);
@@ -942,8 +977,7 @@ START_TEST(test_access_transitions)
 	ck_assert_uint_gt(e->access.pairing_time_left_ms, 58000);
 	ck_assert(passkey(&b, &PHONE_A, 1));
 	box_clear(&b);
-	rb_policy_pairing_succeeded(b.p, &PHONE_A, RB_KEY_AUTH_P256, b.now,
-				    b.fx);
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, true, b.now, b.fx);
 	box_collect(&b);
 	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
 	ck_assert(e && e->access.status == RB_ACCESS_WRITE_AUTHORIZED);
@@ -1177,6 +1211,412 @@ START_TEST(test_config_bad_override_ignored)
 }
 END_TEST
 
+/* ---- clocks: a lockout is never shortened by a clock step ---- */
+
+static void lock_out(Box *b)
+{
+	box_chord(b);
+	connect(b, &PHONE_A, false);
+	fail_pin(b, &PHONE_A);
+	fail_pin(b, &PHONE_A);
+	fail_pin(b, &PHONE_A);
+	ck_assert(rb_policy_locked_out(b->p, b->now));
+}
+
+typedef struct {
+	const char *name;
+	int64_t step; /* the wall clock's step between lockout and restart */
+} StepCase;
+
+static const StepCase step_cases[] = {
+	{"/policy/time/step-forward-10min", 600000},
+	{"/policy/time/step-back-10min", -600000},
+	{"/policy/time/no-step", 0},
+};
+
+START_TEST(test_lockout_clock_step_same_boot)
+{
+	const StepCase *c = &step_cases[_i];
+	Box b;
+
+	box_init(&b);
+	lock_out(&b);
+	box_run_to(&b, b.now + 20000);
+	/* NTP steps the clock, the daemon restarts 30 s later */
+	box_restart_same_boot(&b, 30000, c->step);
+	ck_assert_msg(rb_policy_locked_out(b.p, b.now), "%s", c->name);
+	ck_assert_uint_eq(rb_policy_screen(b.p)->seconds_left, 250);
+	box_chord(&b);
+	ck_assert_msg(!rb_policy_pairing_mode(b.p), "%s", c->name);
+	box_run_to(&b, b.now + 240000);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	box_run_to(&b, b.now + 11000);
+	ck_assert(!rb_policy_locked_out(b.p, b.now));
+	box_free(&b);
+}
+END_TEST
+
+/* A lockout carried over a reboot counts on by the new boot's clock: a
+ * later clock step and restart in that boot do not shorten it. */
+START_TEST(test_lockout_reboot_then_step)
+{
+	Box b;
+
+	box_init(&b);
+	lock_out(&b);
+	box_restart(&b, 100000); /* 200 s left */
+	ck_assert_uint_eq(rb_policy_screen(b.p)->seconds_left, 200);
+	ck_assert_str_eq(b.last_persisted.lockout_boot_id, BOOT_B);
+	box_restart_same_boot(&b, 1000, 3600000);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	ck_assert_uint_eq(rb_policy_screen(b.p)->seconds_left, 199);
+	box_free(&b);
+}
+END_TEST
+
+/* ---- the key of the current connection ---- */
+
+/* A central with the owner's address and none of its keys pairs without
+ * bonding outside pairing mode: not the owner, disconnected, and the
+ * owner's bond stays. */
+START_TEST(test_key_spoofed_owner_unbonded)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	box_run_to(&b, b.now + 5000);
+	connect(&b, &PHONE_A, true);
+	box_clear(&b);
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, false, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	ck_assert(rb_peer_equal(rb_policy_owner(b.p), &PHONE_A));
+	ck_assert_int_eq(owner_write(&b, &PHONE_A),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	ck_assert_int_ne(status(&b), RB_ACCESS_WRITE_AUTHORIZED);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	/* the real owner reconnects with its bond and writes */
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	box_free(&b);
+}
+END_TEST
+
+/* A key stored over the owner's outside pairing mode (another agent made
+ * the box bondable) replaces the owner's key: no owner, the bond goes. */
+START_TEST(test_key_stored_over_owner)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	connect(&b, &PHONE_A, true);
+	box_clear(&b);
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, true, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	ck_assert(!rb_policy_owner(b.p));
+	ck_assert(!b.last_persisted.has_owner);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	box_free(&b);
+}
+END_TEST
+
+/* Pairing without bonding in pairing mode, with the PIN: a PIN failure,
+ * no owner. */
+START_TEST(test_key_unbonded_in_pairing_mode)
+{
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	ck_assert(passkey(&b, &PHONE_A, 424242));
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, false, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(!rb_policy_owner(b.p));
+	ck_assert_uint_eq(rb_policy_state(b.p)->pin_failures, 1);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	box_free(&b);
+}
+END_TEST
+
+/* The same passkey again (keypresses, or the kernel's report as well as
+ * the agent's) is the same answer; the PIN is logged once. */
+START_TEST(test_passkey_repeat)
+{
+	Box b;
+	unsigned int logs;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	connect(&b, &PHONE_B, false);
+	box_clear(&b);
+	ck_assert(passkey(&b, &PHONE_A, 654321));
+	logs = count(&b, RB_EFFECT_LOG);
+	ck_assert(passkey(&b, &PHONE_A, 654321));
+	ck_assert(passkey(&b, &PHONE_A, 654321));
+	ck_assert_uint_eq(count(&b, RB_EFFECT_LOG), logs);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_DISCONNECT), 0);
+	/* another peer, or another passkey, is another pairing */
+	ck_assert(!passkey(&b, &PHONE_B, 654321));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_B));
+	/* outside pairing mode a repeat is refused too */
+	box_press(&b, RB_BUTTON_TIMER_RESET);
+	ck_assert(!passkey(&b, &PHONE_A, 654321));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_pairing_method_refused)
+{
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	box_clear(&b);
+	rb_policy_pairing_method_refused(b.p, &PHONE_A, "a confirmation", b.now,
+					 b.fx);
+	box_collect(&b);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	/* then a key arrives anyway: refused, not the owner */
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, true, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(!rb_policy_owner(b.p));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_write_over_bredr)
+{
+	Box b;
+	RbLinkFacts f;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	memset(&f, 0, sizeof(f));
+	f.peer = PHONE_A;
+	f.paired = f.bonded = f.encrypted = true;
+	f.key = RB_KEY_AUTH_P256;
+	f.le = false;
+	ck_assert_int_eq(rb_policy_write(b.p, &f, b.now, b.fx),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	f.le = true;
+	ck_assert_int_eq(rb_policy_write(b.p, &f, b.now, b.fx), RB_WRITE_OK);
+	box_free(&b);
+}
+END_TEST
+
+/* ---- what is stored, and when ---- */
+
+static int index_of(const Box *b, RbEffectKind kind, const RbPeer *peer)
+{
+	for (guint i = 0; i < b->fx->len; i++) {
+		const RbEffect *e = &g_array_index(b->fx, RbEffect, i);
+
+		if (e->kind == kind && (!peer || rb_peer_equal(&e->peer, peer)))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The new owner is stored before any other bond is removed. */
+START_TEST(test_owner_persisted_before_removal)
+{
+	Box b;
+	int persist_at, remove_at;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	box_chord(&b);
+	connect(&b, &PHONE_B, false);
+	ck_assert(passkey(&b, &PHONE_B, 111111));
+	box_clear(&b);
+	rb_policy_new_key(b.p, &PHONE_B, RB_KEY_AUTH_P256, true, b.now, b.fx);
+	box_collect(&b);
+	persist_at = index_of(&b, RB_EFFECT_PERSIST, NULL);
+	remove_at = index_of(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A);
+	ck_assert_int_ge(persist_at, 0);
+	ck_assert_int_ge(remove_at, 0);
+	ck_assert_int_lt(persist_at, remove_at);
+	box_free(&b);
+}
+END_TEST
+
+/* A new owner that cannot be stored is not the owner: the old owner keeps
+ * its bond and its write access, the new peer is disconnected. */
+START_TEST(test_owner_not_stored)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	box_chord(&b);
+	connect(&b, &PHONE_B, false);
+	ck_assert(passkey(&b, &PHONE_B, 111111));
+	box_clear(&b);
+	b.store_fails = true;
+	rb_policy_new_key(b.p, &PHONE_B, RB_KEY_AUTH_P256, true, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(rb_peer_equal(rb_policy_owner(b.p), &PHONE_A));
+	ck_assert(rb_peer_equal(&b.last_persisted.owner, &PHONE_A));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_B));
+	ck_assert(rb_policy_storage_failed(b.p));
+	ck_assert(!rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	/* A's bond is not removed when it disconnects; B's is */
+	box_clear(&b);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	rb_policy_bond_added(b.p, &PHONE_B, b.now, b.fx);
+	disconnect(&b, &PHONE_B, false);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_B));
+	box_free(&b);
+}
+END_TEST
+
+/* A config change that cannot be stored is not applied. */
+START_TEST(test_config_not_stored)
+{
+	Box b;
+	RbConfigUpdate u = {0};
+	RbSetting bad;
+
+	box_init(&b);
+	u.has[RB_SETTING_PIN_FAILURE_LIMIT] = true;
+	u.value[RB_SETTING_PIN_FAILURE_LIMIT] = 5;
+	b.store_fails = true;
+	ck_assert(rb_policy_set_config(b.p, &u, &bad, b.now, b.fx));
+	box_collect(&b);
+	ck_assert(rb_policy_storage_failed(b.p));
+	ck_assert_uint_eq(
+		rb_policy_config(b.p)->value[RB_SETTING_PIN_FAILURE_LIMIT], 3);
+	ck_assert(!rb_policy_state(b.p)
+			   ->overrides.has[RB_SETTING_PIN_FAILURE_LIMIT]);
+	box_free(&b);
+}
+END_TEST
+
+/* PIN failures fail safe: while the state cannot be stored, pairing is
+ * refused; it opens again once a retried store succeeds. */
+START_TEST(test_pin_failure_not_stored)
+{
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	b.store_fails = true;
+	fail_pin(&b, &PHONE_A);
+	ck_assert(rb_policy_storage_failed(b.p));
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	box_chord(&b);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	ck_assert(!passkey(&b, &PHONE_A, 2));
+	/* the disk has room again: the retry stores, pairing opens */
+	b.store_fails = false;
+	box_run_to(&b, b.now + 6000);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	ck_assert_uint_eq(b.last_persisted.pin_failures, 1);
+	box_chord(&b);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	box_free(&b);
+}
+END_TEST
+
+/* After a corrupt state file: a full lockout, and no bond is deleted
+ * until a pairing in pairing mode makes a new owner. */
+START_TEST(test_corrupt_state_keeps_bonds)
+{
+	Box b;
+	RbState st;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	b.p = NULL;
+	rb_state_init_conservative(&st, WALL0, 300000);
+	box_start_with(&b, &st, 10, WALL0);
+	rb_policy_bond_added(b.p, &PHONE_A, b.now, b.fx);
+	rb_policy_bond_added(b.p, &PHONE_B, b.now, b.fx);
+	box_collect(&b);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_REMOVE_BOND), 0);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	/* the flag survives a restart */
+	box_run_to(&b, b.now + 301000);
+	ck_assert(b.last_persisted.owner_unknown);
+	box_restart_same_boot(&b, 1000, 0);
+	box_clear(&b);
+	rb_policy_bond_added(b.p, &PHONE_A, b.now, b.fx);
+	rb_policy_bond_added(b.p, &PHONE_B, b.now, b.fx);
+	box_collect(&b);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_REMOVE_BOND), 0);
+	/* the physical gesture and a pairing: A is the owner, B goes */
+	box_clear(&b);
+	pair(&b, &PHONE_A);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_B));
+	ck_assert(!b.last_persisted.owner_unknown);
+	box_free(&b);
+}
+END_TEST
+
+/* ---- stale hints ---- */
+
+/* Pairings the kernel refuses outside pairing mode (Authentication
+ * Failed, then a drop) put no stale hint on the box. */
+START_TEST(test_stale_not_from_refused_pairing)
+{
+	Box b;
+
+	box_init(&b);
+	for (int i = 0; i < 4; i++) {
+		const RbPeer *peer = i % 2 ? &PHONE_B : &PHONE_C;
+
+		connect(&b, peer, false);
+		rb_policy_pairing_failed(b.p, peer, b.now, b.fx);
+		box_collect(&b);
+		disconnect(&b, peer, true);
+	}
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_IDLE);
+	box_free(&b);
+}
+END_TEST
+
+/* Either hint clears when the owner reconnects and encrypts with its
+ * bond. */
+START_TEST(test_stale_cleared_by_owner)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	connect(&b, &PHONE_B, false);
+	disconnect(&b, &PHONE_B, true);
+	connect(&b, &PHONE_C, false);
+	disconnect(&b, &PHONE_C, true);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale,
+			 RB_STALE_PHONE_HAS_STALE_BOND);
+	connect(&b, &PHONE_A, true);
+	rb_policy_encrypted(b.p, &PHONE_A, b.now, b.fx);
+	box_collect(&b);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale, RB_STALE_NONE);
+	ck_assert_int_eq(b.last_persisted.stale, RB_STALE_NONE);
+	box_run_to(&b, b.now + 4000);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_IDLE);
+	box_free(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -1186,6 +1626,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_write, 0, (int)G_N_ELEMENTS(write_cases));
 	tcase_add_test(tc, test_att_codes);
 	tcase_add_test(tc, test_write_no_owner);
+	tcase_add_test(tc, test_write_over_bredr);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("/policy/pairing");
@@ -1209,6 +1650,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_lockout_clock_back);
 	tcase_add_test(tc, test_lockout_expired_while_down);
 	tcase_add_test(tc, test_conservative_state_locks);
+	tcase_add_test(tc, test_pin_failure_not_stored);
+	tcase_add_loop_test(tc, test_lockout_clock_step_same_boot, 0,
+			    (int)G_N_ELEMENTS(step_cases));
+	tcase_add_test(tc, test_lockout_reboot_then_step);
+	tcase_add_test(tc, test_passkey_repeat);
+	tcase_add_test(tc, test_pairing_method_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("/policy/owner");
@@ -1219,6 +1666,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_renamed_peer_pairs);
 	tcase_add_test(tc, test_startup_reconcile);
 	tcase_add_test(tc, test_owner_bond_removed);
+	tcase_add_test(tc, test_key_spoofed_owner_unbonded);
+	tcase_add_test(tc, test_key_stored_over_owner);
+	tcase_add_test(tc, test_key_unbonded_in_pairing_mode);
+	tcase_add_test(tc, test_owner_persisted_before_removal);
+	tcase_add_test(tc, test_owner_not_stored);
+	tcase_add_test(tc, test_corrupt_state_keeps_bonds);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("/policy/access");
@@ -1231,11 +1684,14 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_stale_phone_side);
 	tcase_add_test(tc, test_stale_unbonded_slow_no_strike);
 	tcase_add_test(tc, test_stale_not_from_pairing);
+	tcase_add_test(tc, test_stale_not_from_refused_pairing);
+	tcase_add_test(tc, test_stale_cleared_by_owner);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("/policy/config");
 	tcase_add_test(tc, test_config_set);
 	tcase_add_test(tc, test_config_bad_override_ignored);
+	tcase_add_test(tc, test_config_not_stored);
 	suite_add_tcase(s, tc);
 	return s;
 }

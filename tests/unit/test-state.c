@@ -20,9 +20,15 @@ static void assert_state_eq(const RbState *a, const RbState *b)
 	}
 	ck_assert_uint_eq(a->pin_failures, b->pin_failures);
 	ck_assert_int_eq(a->lockout_active, b->lockout_active);
-	if (a->lockout_active)
+	if (a->lockout_active) {
 		ck_assert_int_eq(a->lockout_start_wall_ms,
 				 b->lockout_start_wall_ms);
+		ck_assert_str_eq(a->lockout_boot_id, b->lockout_boot_id);
+		if (a->lockout_boot_id[0])
+			ck_assert_uint_eq(a->lockout_start_boot_ms,
+					  b->lockout_start_boot_ms);
+	}
+	ck_assert_int_eq(a->owner_unknown, b->owner_unknown);
 	ck_assert_uint_eq(a->lockout_ms, b->lockout_ms);
 	for (unsigned int i = 0; i < RB_SETTING_COUNT; i++) {
 		ck_assert_int_eq(a->overrides.has[i], b->overrides.has[i]);
@@ -90,6 +96,9 @@ typedef struct {
 	bool has[RB_SETTING_COUNT];
 	uint32_t value[RB_SETTING_COUNT];
 	RbStaleHint stale;
+	const char *boot; /* the lockout's boot id */
+	uint64_t boot_ms;
+	bool unknown; /* owner_unknown */
 } RoundTripCase;
 
 static const RoundTripCase round_trip_cases[] = {
@@ -126,6 +135,11 @@ static const RoundTripCase round_trip_cases[] = {
 	 .has = {true, true, true, true, true},
 	 .value = {5000, 1, 86400000, 30000, 10}},
 	{.name = "stale-box", .stale = RB_STALE_BOX_HAS_STALE_BOND},
+	{.name = "owner-unknown",
+	 .unknown = true,
+	 .lockout = true,
+	 .lockout_start = NOW,
+	 .lockout_ms = LOCK},
 	{.name = "everything",
 	 .addr = "01:23:45:67:89:AB",
 	 .type = RB_ADDR_PUBLIC,
@@ -135,6 +149,8 @@ static const RoundTripCase round_trip_cases[] = {
 	 .lockout = true,
 	 .lockout_start = NOW,
 	 .lockout_ms = 600000,
+	 .boot = "0123abcd-0123-4567-89ab-0123456789ab",
+	 .boot_ms = 42000,
 	 .has = {true, false, true},
 	 .value = {600000, 0, 9999},
 	 .stale = RB_STALE_PHONE_HAS_STALE_BOND},
@@ -153,6 +169,11 @@ static void build(RbState *st, const RoundTripCase *tc)
 	st->lockout_active = tc->lockout;
 	st->lockout_start_wall_ms = tc->lockout_start;
 	st->lockout_ms = tc->lockout_ms;
+	if (tc->boot)
+		g_strlcpy(st->lockout_boot_id, tc->boot,
+			  sizeof(st->lockout_boot_id));
+	st->lockout_start_boot_ms = tc->boot_ms;
+	st->owner_unknown = tc->unknown;
 	memcpy(st->overrides.has, tc->has, sizeof(tc->has));
 	memcpy(st->overrides.value, tc->value, sizeof(tc->value));
 	st->stale = tc->stale;
@@ -183,17 +204,20 @@ END_TEST
 
 START_TEST(test_encode_format)
 {
-	static const char want[] = "[State]\nVersion=1\n\n"
+	static const char want[] = "[State]\nVersion=2\n\n"
 				   "[Owner]\nAddress=01:23:45:67:89:AB\n"
 				   "AddressType=public\nKeyType=3\n"
 				   "PairedAt=1700000000000\n\n"
 				   "[Pin]\nFailures=1\n"
 				   "LockoutStart=1700000000000\n"
+				   "LockoutBoot=0123abcd-0123-4567-89ab-"
+				   "0123456789ab\n"
+				   "LockoutBootMs=42000\n"
 				   "LockoutMs=600000\n\n"
 				   "[Overrides]\nPairingTimeoutMs=600000\n"
 				   "PinLockoutMs=9999\n\n"
 				   "[Stale]\nHint=phone\n";
-	static const char want_empty[] = "[State]\nVersion=1\n\n"
+	static const char want_empty[] = "[State]\nVersion=2\n\n"
 					 "[Pin]\nFailures=0\nLockoutMs=0\n\n"
 					 "[Overrides]\n\n"
 					 "[Stale]\nHint=none\n";
@@ -277,7 +301,34 @@ static const CorruptCase corrupt_cases[] = {
 	{"no-state", PIN STALE, "[State] is missing"},
 	{"no-version", "[State]\n" PIN STALE, "Version is missing"},
 	{"version-0", "[State]\nVersion=0\n" PIN STALE, "version 0"},
-	{"version-2", "[State]\nVersion=2\n" PIN STALE, "version 2"},
+	{"version-3", "[State]\nVersion=3\n" PIN STALE, "version 3"},
+	{"unknown-in-v1", "[State]\nVersion=1\nOwnerUnknown=true\n" PIN STALE,
+	 "OwnerUnknown"},
+	{"unknown-not-true", "[State]\nVersion=2\nOwnerUnknown=yes\n" PIN STALE,
+	 "OwnerUnknown=yes"},
+	{"unknown-with-owner",
+	 "[State]\nVersion=2\nOwnerUnknown=true\n" OWNER(
+		 "AA:BB:CC:DD:EE:FF", "public", "3", "0") PIN STALE,
+	 "with an [Owner]"},
+	{"boot-in-v1",
+	 HEAD "[Pin]\nFailures=3\nLockoutStart=5\nLockoutMs=5000\n"
+	      "LockoutBoot=0123abcd-0123-4567-89ab-0123456789ab\n"
+	      "LockoutBootMs=1\n" STALE,
+	 "not in version 1"},
+	{"boot-without-ms",
+	 "[State]\nVersion=2\n[Pin]\nFailures=3\nLockoutStart=5\n"
+	 "LockoutMs=5000\nLockoutBoot=0123abcd-0123-4567-89ab-"
+	 "0123456789ab\n" STALE,
+	 "go together"},
+	{"boot-bad",
+	 "[State]\nVersion=2\n[Pin]\nFailures=3\nLockoutStart=5\n"
+	 "LockoutMs=5000\nLockoutBoot=0123abcd\nLockoutBootMs=1\n" STALE,
+	 "LockoutBoot=0123abcd"},
+	{"boot-without-lockout",
+	 "[State]\nVersion=2\n[Pin]\nFailures=3\nLockoutMs=5000\n"
+	 "LockoutBoot=0123abcd-0123-4567-89ab-0123456789ab\n"
+	 "LockoutBootMs=1\n" STALE,
+	 "go together"},
 	{"version-junk", "[State]\nVersion=1a\n" PIN STALE, "Version=1a"},
 	{"version-twice", "[State]\nVersion=1\nVersion=1\n" PIN STALE, "twice"},
 	{"state-extra-key", "[State]\nVersion=1\nFoo=1\n" PIN STALE,
