@@ -28,6 +28,7 @@ struct _RbAdvert {
 	RbAdvertCallbacks cb;
 	void *user_data;
 	GDBusNodeInfo *node;
+	RbDbusGuard *guard; /* Introspect, Properties */
 	guint reg_id;
 	guint vanish_id;
 	char *local_name;
@@ -116,6 +117,7 @@ RbAdvert *rb_advert_new(RbBluez *bluez, const char *local_name,
 			const RbAdvertCallbacks *callbacks, void *user_data,
 			GError **error)
 {
+	static const char *const paths[] = {RB_ADVERT_PATH, NULL};
 	RbAdvert *self;
 	g_autoptr(GError) local = NULL;
 
@@ -130,6 +132,7 @@ RbAdvert *rb_advert_new(RbBluez *bluez, const char *local_name,
 	self->local_name = g_strdup(local_name);
 	self->node = g_dbus_node_info_new_for_xml(advert_xml, NULL);
 	g_assert(self->node);
+	self->guard = rb_dbus_guard_new(self->conn, paths);
 	self->reg_id = g_dbus_connection_register_object(
 		self->conn, RB_ADVERT_PATH, self->node->interfaces[0],
 		&advert_vtable, self, NULL, &local);
@@ -153,6 +156,7 @@ void rb_advert_free(RbAdvert *self)
 		rb_bluez_remove_vanish_listener(self->bluez, self->vanish_id);
 	if (self->reg_id)
 		g_dbus_connection_unregister_object(self->conn, self->reg_id);
+	rb_dbus_guard_free(self->guard);
 	g_dbus_node_info_unref(self->node);
 	g_object_unref(self->conn);
 	g_free(self->local_name);

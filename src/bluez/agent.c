@@ -53,6 +53,7 @@ struct _RbAgent {
 	RbAgentCallbacks cb;
 	void *user_data;
 	GDBusNodeInfo *node;
+	RbDbusGuard *guard; /* Introspect, Properties */
 	guint reg_id;
 	guint vanish_id;
 	char *adapter_path;
@@ -164,6 +165,7 @@ static void agent_vanished(void *data)
 RbAgent *rb_agent_new(RbBluez *bluez, const RbAgentCallbacks *callbacks,
 		      void *user_data, GError **error)
 {
+	static const char *const paths[] = {RB_AGENT_PATH, NULL};
 	RbAgent *self = g_new0(RbAgent, 1);
 	g_autoptr(GError) local = NULL;
 
@@ -174,6 +176,7 @@ RbAgent *rb_agent_new(RbBluez *bluez, const RbAgentCallbacks *callbacks,
 	self->user_data = user_data;
 	self->node = g_dbus_node_info_new_for_xml(agent_xml, NULL);
 	g_assert(self->node);
+	self->guard = rb_dbus_guard_new(self->conn, paths);
 	self->reg_id = g_dbus_connection_register_object(
 		self->conn, RB_AGENT_PATH, self->node->interfaces[0],
 		&agent_vtable, self, NULL, &local);
@@ -197,6 +200,7 @@ void rb_agent_free(RbAgent *self)
 		rb_bluez_remove_vanish_listener(self->bluez, self->vanish_id);
 	if (self->reg_id)
 		g_dbus_connection_unregister_object(self->conn, self->reg_id);
+	rb_dbus_guard_free(self->guard);
 	g_dbus_node_info_unref(self->node);
 	g_object_unref(self->conn);
 	g_free(self->adapter_path);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #define G_LOG_DOMAIN "rb-bluez"
 
+#include <string.h>
+
 #include "bluez/dbus-util.h"
 #include "core/error.h"
 
@@ -109,4 +111,242 @@ void rb_dbus_refuse_sender(GDBusMethodInvocation *inv)
 		  sender ? sender : "(no sender)");
 	g_dbus_method_invocation_return_dbus_error(inv, RB_BLUEZ_ERROR_REJECTED,
 						   "Not the org.bluez owner");
+}
+
+/* ---- RbDbusGuard ---- */
+
+#define DBUS_NAME "org.freedesktop.DBus"
+#define DBUS_PATH "/org/freedesktop/DBus"
+#define DBUS_STANDARD_PREFIX "org.freedesktop.DBus."
+
+struct _RbDbusGuard {
+	gatomicrefcount ref; /* the RbDbusGuard and the filter */
+	GDBusConnection *conn;
+	GMainContext *context; /* where refusals are answered */
+	GStrv paths; /* immutable */
+	guint filter_id;
+	guint signal_id;
+	GMutex lock; /* for what follows */
+	char *owner; /* unique name owning org.bluez, or NULL */
+	guint32 owner_query; /* serial of our GetNameOwner, until answered */
+};
+
+typedef struct {
+	GDBusConnection *conn;
+	GDBusMessage *call;
+} Refusal;
+
+static RbDbusGuard *guard_ref(RbDbusGuard *self)
+{
+	g_atomic_ref_count_inc(&self->ref);
+	return self;
+}
+
+static void guard_unref(gpointer data)
+{
+	RbDbusGuard *self = data;
+
+	if (!g_atomic_ref_count_dec(&self->ref))
+		return;
+	g_mutex_clear(&self->lock);
+	g_free(self->owner);
+	g_strfreev(self->paths);
+	g_main_context_unref(self->context);
+	g_object_unref(self->conn);
+	g_free(self);
+}
+
+static void refusal_free(gpointer data)
+{
+	Refusal *r = data;
+
+	g_object_unref(r->conn);
+	g_object_unref(r->call);
+	g_free(r);
+}
+
+/* In the main context: log and answer a refused call. */
+static gboolean refuse_call(gpointer data)
+{
+	Refusal *r = data;
+	GDBusMessage *call = r->call;
+	const char *iface = g_dbus_message_get_interface(call);
+	const char *sender = g_dbus_message_get_sender(call);
+	g_autoptr(GDBusMessage) reply = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_message("Refused %s.%s on %s from %s: not the org.bluez owner",
+		  iface ? iface : "(no interface)",
+		  g_dbus_message_get_member(call),
+		  g_dbus_message_get_path(call),
+		  sender ? sender : "(no sender)");
+	if (g_dbus_message_get_flags(call) &
+	    G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED)
+		return G_SOURCE_REMOVE;
+	reply = g_dbus_message_new_method_error(
+		call, "org.freedesktop.DBus.Error.AccessDenied",
+		"Not the org.bluez owner");
+	if (!g_dbus_connection_send_message(r->conn, reply,
+					    G_DBUS_SEND_MESSAGE_FLAGS_NONE,
+					    NULL, &error))
+		g_debug("Cannot answer a refused call: %s", error->message);
+	return G_SOURCE_REMOVE;
+}
+
+static void guard_set_owner_locked(RbDbusGuard *self, const char *owner)
+{
+	if (owner && !*owner)
+		owner = NULL;
+	if (g_strcmp0(self->owner, owner) == 0)
+		return;
+	g_free(self->owner);
+	self->owner = g_strdup(owner);
+}
+
+/* The bus's own messages that tell who owns org.bluez. */
+static void guard_watch_bus(RbDbusGuard *self, GDBusMessage *msg)
+{
+	GDBusMessageType type = g_dbus_message_get_message_type(msg);
+	GVariant *body = g_dbus_message_get_body(msg);
+	const char *name, *owner;
+
+	if (g_strcmp0(g_dbus_message_get_sender(msg), DBUS_NAME) != 0)
+		return;
+	if (type == G_DBUS_MESSAGE_TYPE_SIGNAL) {
+		if (g_strcmp0(g_dbus_message_get_member(msg),
+			      "NameOwnerChanged") != 0 ||
+		    g_strcmp0(g_dbus_message_get_interface(msg), DBUS_NAME) !=
+			    0 ||
+		    !body ||
+		    !g_variant_is_of_type(body, G_VARIANT_TYPE("(sss)")))
+			return;
+		g_variant_get(body, "(&s&s&s)", &name, NULL, &owner);
+		if (strcmp(name, RB_BLUEZ_SERVICE) != 0)
+			return;
+		g_mutex_lock(&self->lock);
+		guard_set_owner_locked(self, owner);
+		g_mutex_unlock(&self->lock);
+		return;
+	}
+	g_mutex_lock(&self->lock);
+	if (self->owner_query &&
+	    g_dbus_message_get_reply_serial(msg) == self->owner_query) {
+		self->owner_query = 0;
+		/* An error is NameHasNoOwner. */
+		owner = NULL;
+		if (type == G_DBUS_MESSAGE_TYPE_METHOD_RETURN && body &&
+		    g_variant_is_of_type(body, G_VARIANT_TYPE("(s)")))
+			g_variant_get(body, "(&s)", &owner);
+		guard_set_owner_locked(self, owner);
+	}
+	g_mutex_unlock(&self->lock);
+}
+
+static gboolean guard_covers(RbDbusGuard *self, GDBusMessage *msg)
+{
+	const char *path = g_dbus_message_get_path(msg);
+	const char *iface = g_dbus_message_get_interface(msg);
+
+	if (!path || (iface && !g_str_has_prefix(iface, DBUS_STANDARD_PREFIX)))
+		return FALSE;
+	return g_strv_contains((const char *const *)self->paths, path);
+}
+
+/* In GDBus's worker thread, for every message in and out. */
+static GDBusMessage *guard_filter(GDBusConnection *conn, GDBusMessage *msg,
+				  gboolean incoming, gpointer data)
+{
+	RbDbusGuard *self = data;
+	Refusal *r;
+	gboolean allowed;
+
+	if (!incoming)
+		return msg;
+	switch (g_dbus_message_get_message_type(msg)) {
+	case G_DBUS_MESSAGE_TYPE_SIGNAL:
+	case G_DBUS_MESSAGE_TYPE_METHOD_RETURN:
+	case G_DBUS_MESSAGE_TYPE_ERROR:
+		guard_watch_bus(self, msg);
+		return msg;
+	case G_DBUS_MESSAGE_TYPE_METHOD_CALL:
+		break;
+	case G_DBUS_MESSAGE_TYPE_INVALID:
+		return msg;
+	}
+	if (!guard_covers(self, msg))
+		return msg;
+	g_mutex_lock(&self->lock);
+	allowed = self->owner &&
+		  g_strcmp0(g_dbus_message_get_sender(msg), self->owner) == 0;
+	g_mutex_unlock(&self->lock);
+	if (allowed)
+		return msg;
+	r = g_new0(Refusal, 1);
+	r->conn = g_object_ref(conn);
+	r->call = msg; /* the filter's reference */
+	g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT,
+				   refuse_call, r, refusal_free);
+	return NULL;
+}
+
+/* Only there for its match rule: the filter reads the signal. */
+static void guard_noop_signal(GDBusConnection *conn, const char *sender,
+			      const char *path, const char *iface,
+			      const char *member, GVariant *params,
+			      gpointer data)
+{
+}
+
+static void guard_query_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(GDBusMessage) reply = NULL;
+	g_autoptr(GError) error = NULL;
+
+	/* The filter has read the answer already. */
+	reply = g_dbus_connection_send_message_with_reply_finish(
+		G_DBUS_CONNECTION(src), res, &error);
+	if (!reply)
+		g_debug("GetNameOwner(org.bluez): %s", error->message);
+}
+
+RbDbusGuard *rb_dbus_guard_new(GDBusConnection *conn, const char *const *paths)
+{
+	RbDbusGuard *self = g_new0(RbDbusGuard, 1);
+	g_autoptr(GDBusMessage) query = NULL;
+
+	g_atomic_ref_count_init(&self->ref);
+	g_mutex_init(&self->lock);
+	self->conn = g_object_ref(conn);
+	self->context = g_main_context_ref_thread_default();
+	self->paths = g_strdupv((char **)paths);
+	self->filter_id = g_dbus_connection_add_filter(
+		conn, guard_filter, guard_ref(self), guard_unref);
+	/*
+	 * The match rule first, then the question: the bus handles them in
+	 * this order, so every change after its answer reaches the filter.
+	 */
+	self->signal_id = g_dbus_connection_signal_subscribe(
+		conn, DBUS_NAME, DBUS_NAME, "NameOwnerChanged", DBUS_PATH,
+		RB_BLUEZ_SERVICE, G_DBUS_SIGNAL_FLAGS_NONE, guard_noop_signal,
+		NULL, NULL);
+	query = g_dbus_message_new_method_call(DBUS_NAME, DBUS_PATH, DBUS_NAME,
+					       "GetNameOwner");
+	g_dbus_message_set_body(query, g_variant_new("(s)", RB_BLUEZ_SERVICE));
+	/* Locked: the filter must know the serial before the answer. */
+	g_mutex_lock(&self->lock);
+	g_dbus_connection_send_message_with_reply(
+		conn, query, G_DBUS_SEND_MESSAGE_FLAGS_NONE, -1,
+		&self->owner_query, NULL, guard_query_done, NULL);
+	g_mutex_unlock(&self->lock);
+	return self;
+}
+
+void rb_dbus_guard_free(RbDbusGuard *self)
+{
+	if (!self)
+		return;
+	g_dbus_connection_signal_unsubscribe(self->conn, self->signal_id);
+	/* The filter's reference goes when GDBus is done with it. */
+	g_dbus_connection_remove_filter(self->conn, self->filter_id);
+	guard_unref(self);
 }

@@ -95,6 +95,7 @@ struct _RbGatt {
 	GDBusObjectManagerServer *server;
 	RbDbusIface *service_iface;
 	CharObj chars[RB_GATT_CHAR_COUNT];
+	RbDbusGuard *guard; /* Introspect, Properties, GetManagedObjects */
 	GHashTable *mtus; /* device path -> GUINT_TO_POINTER(mtu) */
 	bool last_link_bredr; /* the "link" option of the call being served */
 	char *adapter_path; /* registered on */
@@ -430,6 +431,15 @@ RbGatt *rb_gatt_new(RbBluez *bluez, const RbGattCallbacks *callbacks,
 	self->node = g_dbus_node_info_new_for_xml(gatt_xml, NULL);
 	g_assert(self->node);
 
+	/* Guarded from before the tree goes on the bus. */
+	{
+		const char *paths[RB_GATT_CHAR_COUNT + 3] = {
+			RB_GATT_ROOT_PATH, RB_GATT_SERVICE_PATH};
+
+		for (int i = 0; i < RB_GATT_CHAR_COUNT; i++)
+			paths[2 + i] = char_defs[i].path;
+		self->guard = rb_dbus_guard_new(self->conn, paths);
+	}
 	self->server = g_dbus_object_manager_server_new(RB_GATT_ROOT_PATH);
 	self->service_iface = rb_dbus_iface_new(
 		g_dbus_node_info_lookup_interface(self->node, SERVICE_IFACE),
@@ -459,6 +469,7 @@ void rb_gatt_free(RbGatt *self)
 	rb_bluez_remove_vanish_listener(self->bluez, self->vanish_id);
 	g_dbus_object_manager_server_set_connection(self->server, NULL);
 	g_object_unref(self->server);
+	rb_dbus_guard_free(self->guard);
 	g_object_unref(self->service_iface);
 	for (int i = 0; i < RB_GATT_CHAR_COUNT; i++)
 		g_object_unref(self->chars[i].iface);

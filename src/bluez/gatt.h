@@ -14,7 +14,11 @@
  *
  * The whole tree is exported by rb_gatt_new(), before RegisterApplication.
  * Only calls from the current org.bluez owner are served; others get
- * org.bluez.Error.Rejected and a log line, and reach no callback.
+ * org.bluez.Error.Rejected and a log line, and reach no callback. The
+ * standard interfaces GDBus answers itself (GetManagedObjects on the root,
+ * Properties Get/GetAll/Set, Introspect, Peer on every object) are refused
+ * the same way by an RbDbusGuard, with org.freedesktop.DBus.Error.AccessDenied
+ * (see bluez/dbus-util.h).
  *
  * Errors and the ATT codes BlueZ 5.66 turns them into
  * (src/gatt-database.c, dbus_error_to_att_ecode(): an org.bluez.Error.Failed

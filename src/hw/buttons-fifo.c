@@ -2,6 +2,8 @@
 /*
  * Buttons from a command FIFO, for demos and tests without hardware:
  *   echo "press QUIZZER_RESET" > /run/reaction-boxd/buttons
+ * The FIFO is made 0600 if missing; an existing one must be the daemon's
+ * own and closed to group and others (see fifo_check()).
  */
 #define G_LOG_DOMAIN "rb-buttons-fifo"
 
@@ -122,19 +124,50 @@ static void fifo_feed(FifoSource *f, const char *buf, size_t n)
 
 static gboolean fifo_readable_cb(gint fd, GIOCondition cond, gpointer data);
 
+/*
+ * Whoever can write the FIFO can press the buttons, the pairing chord
+ * included, and whoever can read it can steal the presses. So the FIFO is
+ * taken only if it is a FIFO itself (not a symlink to one), owned by the
+ * daemon's effective uid and closed to group and others (0600 or
+ * stricter).
+ */
+static bool fifo_check(const char *path, const struct stat *st, GError **error)
+{
+	if (S_ISLNK(st->st_mode)) {
+		g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+			    "%s is a symbolic link, not a FIFO", path);
+		return false;
+	}
+	if (!S_ISFIFO(st->st_mode)) {
+		g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+			    "%s is not a FIFO", path);
+		return false;
+	}
+	if (st->st_uid != geteuid()) {
+		g_set_error(error, RB_ERROR, RB_ERROR_PERMISSION,
+			    "button FIFO %s is owned by uid %u, not by the "
+			    "daemon's uid %u",
+			    path, (unsigned int)st->st_uid,
+			    (unsigned int)geteuid());
+		return false;
+	}
+	if (st->st_mode & (S_IRWXG | S_IRWXO)) {
+		g_set_error(error, RB_ERROR, RB_ERROR_PERMISSION,
+			    "button FIFO %s has mode %04o: group and others "
+			    "must have no access (0600)",
+			    path, (unsigned int)(st->st_mode & 07777));
+		return false;
+	}
+	return true;
+}
+
 static bool fifo_open(FifoSource *f, GError **error)
 {
-	struct stat st;
+	struct stat before, st;
 	int fd;
 
-	/*
-	 * O_RDWR: the daemon holds a writer itself, so the FIFO never reaches
-	 * EOF between two writers; a writer that opens it while the daemon
-	 * reopens would otherwise lose its line or get SIGPIPE. (Linux
-	 * allows O_RDWR on a FIFO.) O_NONBLOCK: reads never block the loop.
-	 */
-	fd = open(f->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
+	/* lstat first: never open what is not a FIFO (a device, say). */
+	if (lstat(f->path, &before) < 0) {
 		int e = errno;
 
 		g_set_error(error, RB_ERROR,
@@ -143,9 +176,42 @@ static bool fifo_open(FifoSource *f, GError **error)
 			    g_strerror(e));
 		return false;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+	if (!fifo_check(f->path, &before, error))
+		return false;
+	/*
+	 * O_RDWR: the daemon holds a writer itself, so the FIFO never reaches
+	 * EOF between two writers; a writer that opens it while the daemon
+	 * reopens would otherwise lose its line or get SIGPIPE. (Linux
+	 * allows O_RDWR on a FIFO.) O_NONBLOCK: reads never block the loop.
+	 * O_NOFOLLOW: a symlink put there since the lstat is not followed.
+	 */
+	fd = open(f->path,
+		  O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP)
+			g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+				    "%s is a symbolic link, not a FIFO",
+				    f->path);
+		else
+			g_set_error(error, RB_ERROR,
+				    e == EACCES ? RB_ERROR_PERMISSION
+						: RB_ERROR_IO,
+				    "cannot open button FIFO %s: %s", f->path,
+				    g_strerror(e));
+		return false;
+	}
+	/* What was opened is what was checked, and still passes. */
+	if (fstat(fd, &st) < 0 || st.st_dev != before.st_dev ||
+	    st.st_ino != before.st_ino) {
 		g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
-			    "%s is not a FIFO", f->path);
+			    "button FIFO %s was replaced while opening it",
+			    f->path);
+		close(fd);
+		return false;
+	}
+	if (!fifo_check(f->path, &st, error)) {
 		close(fd);
 		return false;
 	}
@@ -214,7 +280,18 @@ RbButtonsSource *rb_buttons_fifo_new(const char *path, RbButtonsEdgeFunc cb,
 			    "no button FIFO path");
 		return NULL;
 	}
-	if (mkfifo(path, 0600) < 0 && errno != EEXIST) {
+	/* An existing FIFO is checked by fifo_open(). */
+	if (mkfifo(path, 0600) == 0) {
+		/*
+		 * 0600 whatever the umask: a umask can only take bits away,
+		 * and one that takes the owner's away would leave a FIFO the
+		 * daemon cannot open. AT_SYMLINK_NOFOLLOW: if a symlink
+		 * replaced it already, change nothing (fifo_open() refuses).
+		 */
+		if (fchmodat(AT_FDCWD, path, 0600, AT_SYMLINK_NOFOLLOW) < 0)
+			g_debug("%s: cannot set mode 0600: %s", path,
+				g_strerror(errno));
+	} else if (errno != EEXIST) {
 		int e = errno;
 
 		g_set_error(error, RB_ERROR,

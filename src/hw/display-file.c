@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The file display: <prefix>.pbm (or .pgm) and <prefix>.txt, each replaced
- * atomically, for demos and for tests that read the PIN. In the PBM a lit
+ * atomically and mode 0600 (the text holds the PIN), for demos and for
+ * tests that read the PIN. In the PBM a lit
  * pixel is 1 (black on white, as printed); in the PGM it is 255 (white on
  * black, as on the OLED).
  */
@@ -10,7 +11,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "hw/display-private.h"
@@ -25,20 +30,71 @@ typedef struct {
 	bool error_logged;
 } FileDisplay;
 
+/* Writes all of @data to @fd, retrying short writes; -1 with errno set. */
+static int write_full(int fd, const guint8 *data, gsize len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (gsize)n;
+	}
+	return 0;
+}
+
+/*
+ * Replaces @path with @data: a 0600 temp file in the same directory,
+ * written and fsync'ed, then renamed over @path. 0600 because the text
+ * holds the PIN; fchmod because a umask must not change it. A symlink at
+ * @path is replaced, not followed.
+ */
 static bool write_atomic(FileDisplay *f, const char *path, const void *data,
 			 gsize len)
 {
-	g_autoptr(GError) error = NULL;
+	g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
+	const char *what = "cannot create a temp file";
+	int fd, e;
 
-	/* CONSISTENT: a temp file in the same directory, then rename. */
-	if (g_file_set_contents_full(path, data, (gssize)len,
-				     G_FILE_SET_CONTENTS_CONSISTENT, 0644,
-				     &error)) {
-		f->error_logged = false;
-		return true;
+	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	what = "cannot write it";
+	if (fchmod(fd, 0600) < 0) {
+		what = "cannot set mode 0600";
+		goto fail_unlink;
 	}
+	if (write_full(fd, data, len) < 0)
+		goto fail_unlink;
+	if (fsync(fd) < 0) {
+		what = "cannot fsync it";
+		goto fail_unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail_unlink;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		what = "cannot rename it into place";
+		goto fail_unlink;
+	}
+	f->error_logged = false;
+	return true;
+
+fail_unlink:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = e;
+fail:
 	if (!f->error_logged)
-		g_message("display file %s: %s", path, error->message);
+		g_message("display file %s: %s: %s", path, what,
+			  g_strerror(errno));
 	f->error_logged = true;
 	return false;
 }

@@ -105,8 +105,9 @@ typedef enum {
 
 /*
  * Writes each screen to <prefix>.pbm (or .pgm) as a 128x@height image and
- * to <prefix>.txt, each atomically (temp file + rename): readers never see
- * half a file. The first line of the text file sums the screen up
+ * to <prefix>.txt, each atomically (temp file, fsync, rename): readers never
+ * see half a file. Both are mode 0600 whatever the umask: the text holds
+ * the PIN. The first line of the text file sums the screen up
  * ("IDLE", "PAIRING 58", "PIN 123456 58", "LOCKOUT 299",
  * "STALE_BOND PHONE", "PAIRED_OK", "PAIRING_FAILED 2"), the second is the
  * name, then the screen as a 20x4 LCD would show it. Error if the directory

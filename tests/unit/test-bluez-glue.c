@@ -55,6 +55,7 @@ typedef struct {
 } Rec;
 
 static Rec rec;
+static GPtrArray *log_lines; /* the glue's log lines, see log_writer() */
 static RbBluez *bz;
 static RbAgent *agent;
 static RbGatt *gatt;
@@ -194,6 +195,8 @@ static void setup(void)
 	g_autoptr(GError) error = NULL;
 
 	memset(&rec, 0, sizeof(rec));
+	if (log_lines)
+		g_ptr_array_set_size(log_lines, 0);
 	fake_setup();
 	bz = rb_bluez_new(fake->app, &bluez_cbs, NULL);
 	agent = rb_agent_new(bz, &agent_cbs, NULL, &error);
@@ -1102,6 +1105,178 @@ START_TEST(test_advert_name)
 }
 END_TEST
 
+/* ---- /bluez/guard: what GDBus itself serves on the daemon's objects ---- */
+
+/* Records the log lines of the glue ("rb-*" domains), for the refusals. */
+static GLogWriterOutput log_writer(GLogLevelFlags level,
+				   const GLogField *fields, gsize n_fields,
+				   gpointer data)
+{
+	const char *domain = NULL, *message = NULL;
+
+	for (gsize i = 0; i < n_fields; i++) {
+		if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0)
+			domain = fields[i].value;
+		else if (strcmp(fields[i].key, "MESSAGE") == 0)
+			message = fields[i].value;
+	}
+	if (log_lines && domain && message && g_str_has_prefix(domain, "rb-"))
+		g_ptr_array_add(log_lines, g_strdup(message));
+	return g_log_writer_default(level, fields, n_fields, data);
+}
+
+static int count_log_lines(const char *a, const char *b)
+{
+	int n = 0;
+
+	for (guint i = 0; log_lines && i < log_lines->len; i++) {
+		if (strstr(log_lines->pdata[i], a) &&
+		    strstr(log_lines->pdata[i], b))
+			n++;
+	}
+	return n;
+}
+
+#define PROPS "org.freedesktop.DBus.Properties"
+#define INTROSPECTABLE "org.freedesktop.DBus.Introspectable"
+#define CHAR0 RB_GATT_SERVICE_PATH "/char0"
+#define CHAR1 RB_GATT_SERVICE_PATH "/char1"
+#define CHAR2 RB_GATT_SERVICE_PATH "/char2"
+#define CHAR3 RB_GATT_SERVICE_PATH "/char3"
+#define GATT_CHAR "org.bluez.GattCharacteristic1"
+
+static const struct {
+	const char *path;
+	const char *iface;
+	const char *method;
+	const char *args; /* GVariant text; NULL: no arguments */
+	const char *owner_gets; /* in the owner's reply; NULL: any reply */
+	const char *owner_error; /* the owner's error; NULL: served */
+} std_calls[] = {
+	{RB_GATT_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
+	 "GetManagedObjects", NULL, RB_UUID_PROTOCOL, NULL},
+	{RB_GATT_ROOT_PATH, INTROSPECTABLE, "Introspect", NULL,
+	 "org.freedesktop.DBus.ObjectManager", NULL},
+	{RB_GATT_ROOT_PATH, PROPS, "GetAll",
+	 "('org.freedesktop.DBus.ObjectManager',)", NULL, NULL},
+	{RB_GATT_SERVICE_PATH, PROPS, "GetAll", "('org.bluez.GattService1',)",
+	 RB_UUID_SERVICE, NULL},
+	{RB_GATT_SERVICE_PATH, PROPS, "Get",
+	 "('org.bluez.GattService1', 'UUID')", RB_UUID_SERVICE, NULL},
+	{RB_GATT_SERVICE_PATH, INTROSPECTABLE, "Introspect", NULL,
+	 "org.bluez.GattService1", NULL},
+	{CHAR0, PROPS, "GetAll", "('" GATT_CHAR "',)", RB_UUID_PROTOCOL, NULL},
+	{CHAR0, PROPS, "Get", "('" GATT_CHAR "', 'Flags')", "notify", NULL},
+	{CHAR0, PROPS, "Set", "('" GATT_CHAR "', 'UUID', <'x'>)", NULL,
+	 "org.freedesktop.DBus.Error.InvalidArgs"},
+	{CHAR0, INTROSPECTABLE, "Introspect", NULL, "WriteValue", NULL},
+	{CHAR1, PROPS, "GetAll", "('" GATT_CHAR "',)", RB_UUID_OTA_DATA, NULL},
+	{CHAR1, INTROSPECTABLE, "Introspect", NULL, GATT_CHAR, NULL},
+	{CHAR2, PROPS, "Get", "('" GATT_CHAR "', 'UUID')", RB_UUID_ACCESS,
+	 NULL},
+	{CHAR2, INTROSPECTABLE, "Introspect", NULL, GATT_CHAR, NULL},
+	{CHAR3, PROPS, "GetAll", "('" GATT_CHAR "',)", RB_UUID_PAIR, NULL},
+	{CHAR3, INTROSPECTABLE, "Introspect", NULL, GATT_CHAR, NULL},
+	{CHAR3, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, NULL},
+	{RB_ADVERT_PATH, PROPS, "GetAll", "('org.bluez.LEAdvertisement1',)",
+	 "Reaction_DA7113", NULL},
+	{RB_ADVERT_PATH, PROPS, "Get",
+	 "('org.bluez.LEAdvertisement1', 'LocalName')", "Reaction_DA7113",
+	 NULL},
+	{RB_ADVERT_PATH, INTROSPECTABLE, "Introspect", NULL,
+	 "org.bluez.LEAdvertisement1", NULL},
+	{RB_AGENT_PATH, INTROSPECTABLE, "Introspect", NULL, "DisplayPasskey",
+	 NULL},
+	{RB_AGENT_PATH, PROPS, "GetAll", "('org.bluez.Agent1',)", NULL, NULL},
+};
+
+static void std_call(int i, GDBusConnection *from, CallResult *r)
+{
+	GVariant *params = NULL;
+
+	if (std_calls[i].args) {
+		g_autoptr(GError) error = NULL;
+
+		params = g_variant_parse(NULL, std_calls[i].args, NULL, NULL,
+					 &error);
+		ck_assert_msg(params, "%s", error ? error->message : "");
+	}
+	call_wait(from, app_name(), std_calls[i].path, std_calls[i].iface,
+		  std_calls[i].method, params, r);
+	if (params)
+		g_variant_unref(params); /* g_variant_parse: not floating */
+}
+
+/* A connection that is not the org.bluez owner is refused, and logged. */
+START_TEST(test_guard_intruder)
+{
+	CallResult r;
+
+	std_call(_i, fake->intruder, &r);
+	ck_assert_msg(r.error, "%s.%s on %s served to an intruder: %s",
+		      std_calls[_i].iface, std_calls[_i].method,
+		      std_calls[_i].path,
+		      r.reply ? g_variant_print(r.reply, FALSE) : "");
+	ck_assert_pstr_eq(r.error_name,
+			  "org.freedesktop.DBus.Error.AccessDenied");
+	call_result_clear(&r);
+	WAIT_UNTIL(count_log_lines("Refused", std_calls[_i].path) >= 1);
+	ck_assert_int_eq(count_log_lines(std_calls[_i].method,
+					 g_dbus_connection_get_unique_name(
+						 fake->intruder)),
+			 1);
+
+	/* The same call from the org.bluez owner is served. */
+	std_call(_i, fake->fake, &r);
+	ck_assert_pstr_eq(r.error_name, std_calls[_i].owner_error);
+	if (!std_calls[_i].owner_error && std_calls[_i].owner_gets) {
+		g_autofree char *text = g_variant_print(r.reply, FALSE);
+
+		ck_assert_msg(strstr(text, std_calls[_i].owner_gets), "%s",
+			      text);
+	}
+	call_result_clear(&r);
+}
+END_TEST
+
+/*
+ * The guard follows org.bluez: when it changes hands the new owner is
+ * served and the old one refused; with no owner everybody is refused.
+ */
+static void set_true(GDBusConnection *c, const char *name, gpointer data)
+{
+	*(gboolean *)data = TRUE;
+}
+
+START_TEST(test_guard_follows_owner)
+{
+	CallResult r;
+	gboolean owned = FALSE;
+	guint id;
+
+	fake_unown();
+	WAIT_UNTIL(rec.vanished == 1);
+	std_call(0, fake->fake, &r);
+	ck_assert_pstr_eq(r.error_name,
+			  "org.freedesktop.DBus.Error.AccessDenied");
+	call_result_clear(&r);
+
+	id = g_bus_own_name_on_connection(fake->intruder, "org.bluez",
+					  G_BUS_NAME_OWNER_FLAGS_NONE, set_true,
+					  NULL, &owned, NULL);
+	WAIT_UNTIL(owned);
+	/* Served from the first call on, without waiting for the daemon. */
+	std_call(3, fake->intruder, &r);
+	ck_assert_msg(!r.error, "%s", r.error_message);
+	call_result_clear(&r);
+	std_call(3, fake->fake, &r);
+	ck_assert_pstr_eq(r.error_name,
+			  "org.freedesktop.DBus.Error.AccessDenied");
+	call_result_clear(&r);
+	g_bus_unown_name(id);
+}
+END_TEST
+
 /* ---- /bluez/vanish ---- */
 
 START_TEST(test_vanish_resets)
@@ -1176,6 +1351,8 @@ static Suite *bluez_suite(void)
 	ADD("/bluez/gatt/notify", test_gatt_notify, 0);
 	ADD("/bluez/advert/register", test_advert_register, 0);
 	ADD("/bluez/advert/name", test_advert_name, 0);
+	ADD("/bluez/guard/intruder", test_guard_intruder, N(std_calls));
+	ADD("/bluez/guard/follows-owner", test_guard_follows_owner, 0);
 	ADD("/bluez/vanish/resets", test_vanish_resets, 0);
 	return s;
 }
@@ -1184,6 +1361,9 @@ int main(void)
 {
 	SRunner *sr = srunner_create(bluez_suite());
 	int failed;
+
+	log_lines = g_ptr_array_new_with_free_func(g_free);
+	g_log_set_writer_func(log_writer, NULL, NULL);
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

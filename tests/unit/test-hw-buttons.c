@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -448,6 +449,116 @@ START_TEST(test_fifo_not_a_fifo)
 }
 END_TEST
 
+/*
+ * An existing FIFO is taken only if it is the daemon's and nobody else can
+ * write it: anyone who can write the FIFO can press the buttons, pairing
+ * chord included.
+ */
+typedef enum {
+	BAD_FIFO_OTHER_OWNER, /* chowned to nobody (needs root) */
+	BAD_FIFO_MODE_666,
+	BAD_FIFO_MODE_620, /* a group of writers */
+	BAD_FIFO_MODE_602,
+	BAD_FIFO_SYMLINK, /* a symlink to a good FIFO */
+	BAD_FIFO_DANGLING, /* a symlink to where a FIFO would be made */
+} BadFifoKind;
+
+static const struct {
+	BadFifoKind kind;
+	RbErrorCode code;
+} bad_fifos[] = {
+	{BAD_FIFO_OTHER_OWNER, RB_ERROR_PERMISSION},
+	{BAD_FIFO_MODE_666, RB_ERROR_PERMISSION},
+	{BAD_FIFO_MODE_620, RB_ERROR_PERMISSION},
+	{BAD_FIFO_MODE_602, RB_ERROR_PERMISSION},
+	{BAD_FIFO_SYMLINK, RB_ERROR_INVALID},
+	{BAD_FIFO_DANGLING, RB_ERROR_INVALID},
+};
+
+START_TEST(test_fifo_refused)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("rb-fifo-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "buttons", NULL);
+	g_autofree char *target = g_build_filename(dir, "real", NULL);
+	RbButtonsSource *src;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(dir);
+	switch (bad_fifos[_i].kind) {
+	case BAD_FIFO_OTHER_OWNER:
+		if (geteuid() != 0) {
+			/* Only root can give a FIFO away. */
+			g_rmdir(dir);
+			return;
+		}
+		ck_assert_int_eq(mkfifo(path, 0600), 0);
+		ck_assert_int_eq(chown(path, 65534, 65534), 0);
+		break;
+	case BAD_FIFO_MODE_666:
+		ck_assert_int_eq(mkfifo(path, 0600), 0);
+		ck_assert_int_eq(chmod(path, 0666), 0);
+		break;
+	case BAD_FIFO_MODE_620:
+		ck_assert_int_eq(mkfifo(path, 0600), 0);
+		ck_assert_int_eq(chmod(path, 0620), 0);
+		break;
+	case BAD_FIFO_MODE_602:
+		ck_assert_int_eq(mkfifo(path, 0600), 0);
+		ck_assert_int_eq(chmod(path, 0602), 0);
+		break;
+	case BAD_FIFO_SYMLINK:
+		ck_assert_int_eq(mkfifo(target, 0600), 0);
+		ck_assert_int_eq(symlink(target, path), 0);
+		break;
+	case BAD_FIFO_DANGLING:
+		ck_assert_int_eq(symlink(target, path), 0);
+		break;
+	}
+	src = rb_buttons_fifo_new(path, record_cb, NULL, &error);
+	ck_assert_msg(src == NULL, "bad FIFO %d accepted", bad_fifos[_i].kind);
+	ck_assert_ptr_nonnull(error);
+	ck_assert_msg(g_error_matches(error, RB_ERROR, bad_fifos[_i].code),
+		      "code %d: %s", error->code, error->message);
+	ck_assert_msg(strstr(error->message, path) != NULL, "%s",
+		      error->message);
+	/* Nothing was made through the symlink. */
+	if (bad_fifos[_i].kind == BAD_FIFO_DANGLING)
+		ck_assert_int_ne(lstat(target, &st), 0);
+	g_unlink(path);
+	g_unlink(target);
+	g_rmdir(dir);
+}
+END_TEST
+
+/* A FIFO the source makes is 0600 whatever the umask, and is reused. */
+START_TEST(test_fifo_created_mode)
+{
+	static const mode_t umasks[] = {0, 022, 077, 0277};
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("rb-fifo-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "buttons", NULL);
+	RbButtonsSource *src;
+	struct stat st;
+	mode_t old = umask(umasks[_i]);
+
+	src = rb_buttons_fifo_new(path, record_cb, NULL, &error);
+	umask(old);
+	ck_assert_msg(src != NULL, "%s", error ? error->message : "");
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_uint_eq(st.st_uid, geteuid());
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	rb_buttons_source_free(src);
+	/* The daemon's own FIFO is taken again after a restart. */
+	src = rb_buttons_fifo_new(path, record_cb, NULL, &error);
+	ck_assert_msg(src != NULL, "%s", error ? error->message : "");
+	rb_buttons_source_free(src);
+	g_unlink(path);
+	g_rmdir(dir);
+}
+END_TEST
+
 static Suite *buttons_suite(void)
 {
 	Suite *s = suite_create("buttons");
@@ -472,6 +583,8 @@ static Suite *buttons_suite(void)
 	tcase_add_loop_test(tc, test_fifo_parse, 0, G_N_ELEMENTS(fifo_cases));
 	tcase_add_test(tc, test_fifo_end_to_end);
 	tcase_add_test(tc, test_fifo_not_a_fifo);
+	tcase_add_loop_test(tc, test_fifo_refused, 0, G_N_ELEMENTS(bad_fifos));
+	tcase_add_loop_test(tc, test_fifo_created_mode, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,6 +11,8 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "hw/display.h"
@@ -503,6 +505,69 @@ START_TEST(test_file_display)
 }
 END_TEST
 
+/*
+ * The .txt holds the PIN: both files are 0600 whatever the umask, also when
+ * they replace looser files, and a symlink in their place is replaced, not
+ * followed.
+ */
+static const mode_t file_umasks[] = {0, 022, 077, 0277};
+
+START_TEST(test_file_display_mode)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("rb-display-XXXXXX", &error);
+	g_autofree char *prefix = NULL, *txt = NULL, *pbm = NULL;
+	g_autofree char *victim = NULL, *content = NULL;
+	const char *const paths[2] = {NULL, NULL};
+	const char **p = (const char **)paths;
+	RbScreen s = pin_screen(251798, 58);
+	struct stat st;
+	mode_t old;
+	RbDisplay *d;
+
+	ck_assert_ptr_nonnull(dir);
+	prefix = g_build_filename(dir, "screen", NULL);
+	txt = g_strconcat(prefix, ".txt", NULL);
+	pbm = g_strconcat(prefix, ".pbm", NULL);
+	victim = g_build_filename(dir, "victim", NULL);
+	p[0] = txt;
+	p[1] = pbm;
+	/* A loose old image, and the text a symlink to another file. */
+	ck_assert(g_file_set_contents(pbm, "old", -1, NULL));
+	ck_assert_int_eq(chmod(pbm, 0666), 0);
+	ck_assert(g_file_set_contents(victim, "keep", -1, NULL));
+	ck_assert_int_eq(symlink(victim, txt), 0);
+
+	old = umask(file_umasks[_i]);
+	d = rb_display_file_new(prefix, RB_DISPLAY_FILE_PBM, 64, &error);
+	ck_assert_ptr_nonnull(d);
+	rb_display_show(d, &s);
+	s.seconds_left = 57;
+	rb_display_show(d, &s);
+	rb_display_free(d);
+	umask(old);
+
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(lstat(paths[i], &st), 0);
+		ck_assert_msg(S_ISREG(st.st_mode), "%s not a file", paths[i]);
+		ck_assert_msg((st.st_mode & 07777) == 0600,
+			      "%s has mode %04o under umask %04o", paths[i],
+			      (unsigned int)(st.st_mode & 07777),
+			      (unsigned int)file_umasks[_i]);
+		ck_assert_uint_eq(st.st_uid, geteuid());
+	}
+	ck_assert(g_file_get_contents(txt, &content, NULL, NULL));
+	ck_assert(g_str_has_prefix(content, "PIN 251798 57\n"));
+	g_free(content);
+	ck_assert(g_file_get_contents(victim, &content, NULL, NULL));
+	ck_assert_str_eq(content, "keep");
+	g_unlink(txt);
+	g_unlink(pbm);
+	g_unlink(victim);
+	g_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_file_display_bad)
 {
 	g_autoptr(GError) e1 = NULL;
@@ -552,6 +617,8 @@ static Suite *display_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("/display/file");
 	tcase_add_test(tc, test_file_display);
+	tcase_add_loop_test(tc, test_file_display_mode, 0,
+			    G_N_ELEMENTS(file_umasks));
 	tcase_add_test(tc, test_file_display_bad);
 	tcase_add_test(tc, test_none_display);
 	suite_add_tcase(s, tc);
