@@ -45,7 +45,8 @@ _stack_wait() {
 # progress; the last one is left in STACK_WAIT_STATUS. Returns 1 with the
 # reason in STACK_WAIT_WHY as soon as one of the processes NAME... (pid files
 # in $STACK_RUN; none if "") is gone, after STACK_STALL_S seconds without a
-# new line, or after STACK_CAP_S seconds.
+# new line, or after STACK_CAP_S seconds. STATUS_CMD exiting 2 means that
+# waiting is useless: returns 2, with STATUS_CMD's line as the reason.
 _stack_wait_progress() {
 	local names=$1 start=$SECONDS last=$SECONDS prev='' rc name
 	shift
@@ -54,6 +55,10 @@ _stack_wait_progress() {
 		rc=0
 		STACK_WAIT_STATUS=$("$@" 2>/dev/null) || rc=$?
 		[ "$rc" -ne 0 ] || return 0
+		if [ "$rc" = 2 ]; then
+			STACK_WAIT_WHY=$STACK_WAIT_STATUS
+			return 2
+		fi
 		for name in $names; do
 			if ! _stack_alive "$name"; then
 				STACK_WAIT_WHY="$name died"
@@ -121,7 +126,20 @@ _stack_adapters() {
 		sort -V
 }
 
-# Status lines for _stack_wait_progress: "COUNT ..." (the count first).
+# _stack_hci_lost: the controllers for which an HCI command timed out in
+# the kernel since the stack was started. btvirt, slow to answer on a
+# loaded host, made the kernel give up setting up hci0 ("hci0: Opcode
+# 0x0c03 failed: -110", HCI Reset has 2 s): bluetoothd never sees such a
+# controller, however long one waits.
+STACK_DMESG_BASE=0
+_stack_hci_lost() {
+	dmesg 2>/dev/null | tail -n +$((STACK_DMESG_BASE + 1)) |
+		sed -n -E 's/.*Bluetooth: (hci[0-9]+): Opcode (0x[0-9a-f]+) failed: -110$/\1 (opcode \2)/p' |
+		sort -u | paste -s -d, - | sed "s/,/, /g"
+}
+
+# Status lines for _stack_wait_progress: "COUNT ..." (the count first), or
+# why waiting is useless (exit 2).
 _stack_hci_count() {
 	local d n=0
 	for d in /sys/class/bluetooth/hci*; do
@@ -130,13 +148,23 @@ _stack_hci_count() {
 	echo "$n"
 }
 _stack_hci_status() { # N: controllers created
-	local n
+	local n lost
+	lost=$(_stack_hci_lost)
+	if [ -n "$lost" ]; then
+		echo "the kernel timed out setting up $lost"
+		return 2
+	fi
 	n=$(_stack_hci_count)
 	echo "$n"
 	[ "$n" -ge "$1" ]
 }
 _stack_powered_status() { # N: adapters powered, and the log's size
-	local n size
+	local n size lost
+	lost=$(_stack_hci_lost)
+	if [ -n "$lost" ]; then
+		echo "the kernel timed out setting up $lost"
+		return 2
+	fi
 	n=$(_stack_adapters | awk '$3 == "true"' | wc -l)
 	size=$(stat -c %s "$(_stack_out)/bluetoothd.log" 2>/dev/null || echo 0)
 	echo "$n $size"
@@ -162,8 +190,28 @@ _stack_export() {
 		sed 's/^/export /' >"$STACK_RUN/env"
 }
 
+# stack_start N: a controller the kernel could not set up (see
+# _stack_hci_lost) makes it start btvirt and bluetoothd again, twice at most.
 stack_start() {
-	local n=${1:-2} out i t0
+	local n=${1:-2} try rc
+	for try in 1 2 3; do
+		rc=0
+		STACK_ERROR=''
+		_stack_start_once "$n" || rc=$?
+		[ "$rc" = 2 ] || return "$rc"
+		if [ "$try" = 3 ]; then
+			STACK_ERROR="three starts failed, the last: $STACK_ERROR"
+			return 1
+		fi
+		_stack_log "$STACK_ERROR: starting btvirt and bluetoothd again"
+		stack_stop --keep-btmon || return 1
+		rm -rf /var/lib/bluetooth/*
+	done
+}
+
+# _stack_start_once N: returns 2 if starting again may help.
+_stack_start_once() {
+	local n=$1 out i t0 rc
 	out=$(_stack_out)
 	mkdir -p "$STACK_RUN"
 	if [ "${RBVM_BTMON:-0}" = 1 ] && ! _stack_alive btmon; then
@@ -172,9 +220,15 @@ stack_start() {
 		sleep 0.3
 	fi
 	t0=$SECONDS
+	STACK_DMESG_BASE=$(dmesg 2>/dev/null | wc -l)
 	btvirt -L "-l$n" >>"$out/btvirt.log" 2>&1 &
 	echo $! >"$STACK_RUN/btvirt.pid"
-	if ! _stack_wait_progress btvirt _stack_hci_status "$n"; then
+	rc=0
+	_stack_wait_progress btvirt _stack_hci_status "$n" || rc=$?
+	if [ "$rc" = 2 ]; then
+		STACK_ERROR="btvirt: $STACK_WAIT_WHY (see dmesg.log)"
+		return 2
+	elif [ "$rc" != 0 ]; then
 		STACK_ERROR="btvirt created ${STACK_WAIT_STATUS:-0} of $n controllers: $STACK_WAIT_WHY (see btvirt.log, dmesg.log)"
 		return 1
 	fi
@@ -188,7 +242,12 @@ stack_start() {
 	t0=$SECONDS
 	/usr/libexec/bluetooth/bluetoothd -n -d -f "$STACK_CONF" >>"$out/bluetoothd.log" 2>&1 &
 	echo $! >"$STACK_RUN/bluetoothd.pid"
-	if ! _stack_wait_progress "bluetoothd btvirt" _stack_powered_status "$n"; then
+	rc=0
+	_stack_wait_progress "bluetoothd btvirt" _stack_powered_status "$n" || rc=$?
+	if [ "$rc" = 2 ]; then
+		STACK_ERROR="bluetoothd: $STACK_WAIT_WHY (see dmesg.log)"
+		return 2
+	elif [ "$rc" != 0 ]; then
 		STACK_ERROR="bluetoothd powered ${STACK_WAIT_STATUS%% *} of $n adapters: $STACK_WAIT_WHY (see bluetoothd.log)"
 		return 1
 	fi
