@@ -1,17 +1,18 @@
 #!/bin/sh
 # Stage 1 of the VM test harness: /init of the initramfs built by run-vm.
 # Runs under busybox sh as PID 1. Loads the kernel modules, mounts the host
-# root (read-only 9p) and the writable out dir (9p), puts tmpfs where the
-# Bluetooth stack writes, then chroots into the host root and runs stage 2
-# (tests/vm/guest-run.sh, from the repo as seen through the host root).
+# root and the repo (read-only 9p) and the writable out dir (9p), puts tmpfs
+# where the Bluetooth stack writes, then chroots into the host root and runs
+# stage 2 (tests/vm/guest-run.sh, from the repo mount).
 #
 # Parameters come from the kernel command line, which the kernel hands to
 # init as environment variables:
 #   rbvm_out=DIR      host path of the out dir (mounted at the same path)
+#   rbvm_repo=DIR     host path of the repo (mounted at the same path)
 #   rbvm_stage2=FILE  host path of guest-run.sh
 # shellcheck shell=sh
 
-/bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /host /out
+/bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /host /repo /out
 /bin/busybox --install -s
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 
@@ -50,11 +51,14 @@ done </modules.order
 P9OPTS=trans=virtio,version=9p2000.L,msize=262144
 mount -t 9p -o "$P9OPTS,ro,cache=loose" hostroot /host ||
 	die "cannot mount the host root over 9p"
+mount -t 9p -o "$P9OPTS,ro,cache=loose" rbrepo /repo ||
+	die "cannot mount the repo over 9p"
 mount -t 9p -o "$P9OPTS" rbout /out ||
 	die "cannot mount the out dir over 9p"
 OUT_MOUNTED=/out
 
 [ -n "${rbvm_out:-}" ] || die "rbvm_out missing from the kernel command line"
+[ -n "${rbvm_repo:-}" ] || die "rbvm_repo missing from the kernel command line"
 [ -n "${rbvm_stage2:-}" ] || die "rbvm_stage2 missing from the kernel command line"
 
 # The kernel's module autoloader runs /sbin/modprobe (busybox) in this
@@ -80,8 +84,12 @@ mkdir -p /host/dev/pts
 mount -t devpts devpts /host/dev/pts
 mount -t debugfs debugfs /host/sys/kernel/debug 2>/dev/null
 
-# The out dir appears in the guest at the same path as on the host. If that
-# path is under a tmpfs we just mounted, create the mount point there.
+# The repo and the out dir appear in the guest at the same paths as on the
+# host, even under a tmpfs we just mounted (a clone in /tmp): create the
+# mount point there if needed. The repo first: the out dir may be inside it
+# (tests/vm/out), never the other way round (run-vm refuses that).
+mkdir -p "/host$rbvm_repo" 2>/dev/null
+mount --move /repo "/host$rbvm_repo" || die "cannot move the repo to $rbvm_repo"
 mkdir -p "/host$rbvm_out" 2>/dev/null
 mount --move /out "/host$rbvm_out" || die "cannot move the out dir to $rbvm_out"
 OUT_MOUNTED="/host$rbvm_out"
