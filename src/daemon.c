@@ -45,6 +45,8 @@
 /* A passkey the kernel showed that the box's agent did not get within this
  * went to another agent: the daemon takes the default again. */
 #define AGENT_MISSED_MS 1500
+/* Who took the default agent is named at most this often per process. */
+#define TAKER_LOG_MS 60000
 
 typedef struct {
 	RbPeer peer;
@@ -98,9 +100,15 @@ struct RbDaemon {
 	GHashTable *bonds_gone; /* device path -> RbPeer, judged later */
 	guint bonds_gone_id;
 	char boot_id[RB_BOOT_ID_LEN];
-	bool agent_saw_passkey; /* DisplayPasskey came since the kernel's */
+	/* The last passkey the kernel showed, and the last one the box's
+	 * agent got (G_MAXUINT32: none). */
+	uint32_t kernel_passkey;
+	uint32_t agent_passkey;
 	guint agent_check_id;
 	bool retaking_agent;
+	char *last_taker; /* who took the default agent last, and when */
+	RbTime last_taker_at;
+	unsigned int taker_repeats;
 	int bredr_cycle; /* 1: powering off, 2: BR/EDR off, powering on */
 	guint encryption_poll_id;
 	guint watchdog_id;
@@ -600,7 +608,7 @@ static gboolean agent_check(gpointer data)
 	RbDaemon *d = data;
 
 	d->agent_check_id = 0;
-	if (!d->agent_saw_passkey)
+	if (d->agent_passkey != d->kernel_passkey)
 		retake_agent(d, "the kernel showed a passkey the box's agent "
 				"never got");
 	return G_SOURCE_REMOVE;
@@ -620,8 +628,8 @@ static void on_mgmt_pairing_request(uint16_t index, RbMgmtEventType kind,
 		g_debug("%s: the kernel shows a passkey (%u typed)", addr,
 			entered);
 		rb_policy_passkey(d->policy, &peer, passkey, now_ms(), d->fx);
-		if (entered == 0 && !d->agent_check_id) {
-			d->agent_saw_passkey = false;
+		d->kernel_passkey = passkey;
+		if (!d->agent_check_id) {
 			d->agent_check_id = g_timeout_add(AGENT_MISSED_MS,
 							  agent_check, d);
 		}
@@ -903,7 +911,7 @@ static gboolean on_display_passkey(const char *path, guint32 passkey,
 		g_message("passkey for unknown device %s refused", path);
 		return FALSE;
 	}
-	d->agent_saw_passkey = true;
+	d->agent_passkey = passkey;
 	shown = rb_policy_passkey(d->policy, &peer, passkey, now_ms(), d->fx);
 	run_effects(d);
 	return shown;
@@ -925,6 +933,14 @@ static void agent_retaken(GObject *src, GAsyncResult *res, gpointer data)
 	enforce_pairable(d);
 }
 
+static void retake_agent_quietly(RbDaemon *d)
+{
+	if (!d->registered || d->retaking_agent)
+		return;
+	d->retaking_agent = true;
+	rb_agent_request_default(d->agent, d->session, agent_retaken, d);
+}
+
 /* Another agent is BlueZ's default: take it back. */
 static void retake_agent(RbDaemon *d, const char *why)
 {
@@ -933,8 +949,7 @@ static void retake_agent(RbDaemon *d, const char *why)
 	g_warning("the box's agent is not BlueZ's default agent (%s): taking "
 		  "it back",
 		  why);
-	d->retaking_agent = true;
-	rb_agent_request_default(d->agent, d->session, agent_retaken, d);
+	retake_agent_quietly(d);
 }
 
 typedef struct {
@@ -975,6 +990,21 @@ static void on_default_agent_requested(const char *sender, const char *path,
 
 	if (g_strcmp0(sender, g_dbus_connection_get_unique_name(d->bus)) == 0)
 		return;
+	/* Taken back every time, but named once a minute: a process that
+	 * keeps taking it must not flood the journal. */
+	if (g_strcmp0(sender, d->last_taker) == 0 &&
+	    now_ms() - d->last_taker_at < TAKER_LOG_MS) {
+		d->taker_repeats++;
+		retake_agent_quietly(d);
+		return;
+	}
+	if (d->taker_repeats)
+		g_warning("%s took the default agent %u more times", sender,
+			  d->taker_repeats);
+	g_free(d->last_taker);
+	d->last_taker = g_strdup(sender);
+	d->last_taker_at = now_ms();
+	d->taker_repeats = 0;
 	t = g_new0(Taker, 1);
 	t->d = d;
 	t->sender = g_strdup(sender);
@@ -1748,6 +1778,8 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 					    ? opts->bluez_storage
 					    : RB_BONDINFO_DEFAULT_ROOT);
 	d->adapter_index = -1;
+	d->kernel_passkey = G_MAXUINT32;
+	d->agent_passkey = G_MAXUINT32 - 1;
 	d->session = g_cancellable_new();
 	d->fx = rb_effects_new();
 	d->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -1918,5 +1950,6 @@ void rb_daemon_free(RbDaemon *d)
 	g_clear_object(&d->bus);
 	g_free(d->adapter_path);
 	g_free(d->bluez_storage);
+	g_free(d->last_taker);
 	g_free(d);
 }

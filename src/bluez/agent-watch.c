@@ -71,14 +71,30 @@ static GDBusMessage *filter(GDBusConnection *conn, GDBusMessage *msg,
 	const char *path = "";
 	Report *r;
 
-	if (!incoming ||
-	    g_dbus_message_get_message_type(msg) !=
-		    G_DBUS_MESSAGE_TYPE_METHOD_CALL ||
-	    g_strcmp0(g_dbus_message_get_interface(msg),
+	if (!incoming)
+		return msg;
+	/* A monitor must never answer: GDBus would reply to a monitored call
+	 * as if it were addressed to us, and the bus closes a monitor that
+	 * sends anything. Only the reply to BecomeMonitor goes on. */
+	switch (g_dbus_message_get_message_type(msg)) {
+	case G_DBUS_MESSAGE_TYPE_METHOD_CALL:
+		break;
+	case G_DBUS_MESSAGE_TYPE_SIGNAL:
+		g_object_unref(msg);
+		return NULL;
+	case G_DBUS_MESSAGE_TYPE_INVALID:
+	case G_DBUS_MESSAGE_TYPE_METHOD_RETURN:
+	case G_DBUS_MESSAGE_TYPE_ERROR:
+	default:
+		return msg;
+	}
+	if (g_strcmp0(g_dbus_message_get_interface(msg),
 		      "org.bluez.AgentManager1") != 0 ||
 	    g_strcmp0(g_dbus_message_get_member(msg), "RequestDefaultAgent") !=
-		    0)
-		return msg;
+		    0) {
+		g_object_unref(msg);
+		return NULL;
+	}
 	body = g_dbus_message_get_body(msg);
 	if (body && g_variant_is_of_type(body, G_VARIANT_TYPE("(o)")))
 		g_variant_get(body, "(&o)", &path);
@@ -88,7 +104,8 @@ static GDBusMessage *filter(GDBusConnection *conn, GDBusMessage *msg,
 	r->path = g_strdup(path);
 	g_main_context_invoke_full(shared->context, G_PRIORITY_DEFAULT, deliver,
 				   r, report_free);
-	return msg;
+	g_object_unref(msg);
+	return NULL;
 }
 
 RbAgentWatch *rb_agent_watch_new(const char *address, RbAgentWatchFunc func,

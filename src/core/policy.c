@@ -839,10 +839,12 @@ static void strike(RbPolicy *p, const Conn *c, bool auth_failure, RbTime now,
 
 	if (c->encrypted || !quick)
 		return;
-	/* A failed or refused pairing is not a stale bond: wrong PINs and
-	 * pairing attempts while pairing mode is open count as PIN failures,
-	 * and anyone may start a pairing the kernel refuses. */
-	if (c->pairing_seen || (!c->bonded && (c->pin_attempt || p->pairing)))
+	/* For a peer the box holds no bond for, a failed or refused pairing
+	 * is not a stale bond: wrong PINs and pairing attempts while pairing
+	 * mode is open count as PIN failures, and anyone may start a pairing
+	 * the kernel refuses. A bonded peer that pairs again instead of
+	 * encrypting has lost its key: that is the stale bond. */
+	if (!c->bonded && (c->pairing_seen || c->pin_attempt || p->pairing))
 		return;
 	if (c->bonded) {
 		Strikes *s = find_strikes(p, &c->peer, true);

@@ -1591,6 +1591,29 @@ START_TEST(test_stale_not_from_refused_pairing)
 }
 END_TEST
 
+/* A bonded peer that tries to pair again (the kernel refuses it) instead
+ * of encrypting has lost its key: a strike, as scenario 10 shows on the
+ * real stack. */
+START_TEST(test_stale_bonded_refused_pairing_strikes)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	for (int i = 0; i < 2; i++) {
+		connect(&b, &PHONE_A, true);
+		rb_policy_pairing_failed(b.p, &PHONE_A, b.now, b.fx);
+		box_collect(&b);
+		disconnect(&b, &PHONE_A, false);
+	}
+	ck_assert_int_eq(rb_policy_state(b.p)->stale,
+			 RB_STALE_BOX_HAS_STALE_BOND);
+	ck_assert(rb_peer_equal(rb_policy_owner(b.p), &PHONE_A));
+	box_free(&b);
+}
+END_TEST
+
 /* Either hint clears when the owner reconnects and encrypts with its
  * bond. */
 START_TEST(test_stale_cleared_by_owner)
@@ -1686,6 +1709,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_stale_not_from_pairing);
 	tcase_add_test(tc, test_stale_not_from_refused_pairing);
 	tcase_add_test(tc, test_stale_cleared_by_owner);
+	tcase_add_test(tc, test_stale_bonded_refused_pairing_strikes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("/policy/config");

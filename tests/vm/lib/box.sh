@@ -249,3 +249,59 @@ watch_start() {
 		sleep 0.1
 	done
 }
+
+# The owner's address in the daemon's state file ("" if none).
+state_owner() {
+	awk -F= '/^\[/ { g = $0 } g == "[Owner]" && $1 == "Address" { print $2 }' \
+		"$T/state/state" 2>/dev/null || true
+}
+
+# expect_owner ADDR: the state file names ADDR as the owner, and the box's
+# BlueZ holds its bond.
+expect_owner() {
+	[ "$(state_owner)" = "$1" ] || fail "the state's owner is '$(state_owner)', expected $1"
+	box_bond_exists "$1" || fail "the owner $1 has no bond in BlueZ"
+}
+
+# No log line claims a bond of the owner went, or deletes one.
+expect_no_bond_loss() {
+	! grep -E "bond of the owner .* removed|bond of .* is not the owner's: removing|removing the bond of" \
+		"$T/boxd.log" || fail "the daemon dropped a bond"
+}
+
+# bluetoothd_restart SIGNAL: stop bluetoothd with SIGNAL, start it again.
+bluetoothd_restart() {
+	local pid
+	pid=$(cat /run/rbvm/bluetoothd.pid)
+	kill "-$1" "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	/usr/libexec/bluetooth/bluetoothd -n -d -f tests/vm/bluetoothd.conf \
+		>>"$RB_VM_OUT/bluetoothd.log" 2>&1 &
+	echo $! >/run/rbvm/bluetoothd.pid
+}
+
+# registrations: how often the daemon registered so far.
+registrations() { grep -c "registered on .* as Reaction" "$T/boxd.log" || true; }
+
+# wait_registered N [SECS]: until the daemon has registered N times.
+wait_registered() {
+	_wait_count "registered on .* as Reaction" "$1" "${2:-60}" ||
+		fail "the daemon did not register again ($(registrations) of $1)"
+}
+
+# wait_no_bond ADDR [SECS]: until the box's BlueZ holds no bond for ADDR
+# (a refused bond goes when its peer disconnects).
+wait_no_bond() {
+	local n=$((${2:-15} * 10))
+	while box_bond_exists "$1"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "the box still holds a bond for $1"
+		sleep 0.1
+	done
+}
+
+# state_value GROUP KEY: a value of the daemon's state file.
+state_value() {
+	awk -F= -v g="[$1]" -v k="$2" '/^\[/ { cur = $0 } cur == g && $1 == k { print $2 }' \
+		"$T/state/state" 2>/dev/null || true
+}

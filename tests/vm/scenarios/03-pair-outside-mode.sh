@@ -13,4 +13,15 @@ esac
 grep -q "PIN for" "$T/boxd.log" && fail "a PIN was logged outside pairing mode"
 sleep 1
 box_bond_exists "$RB_PHONE_ADDR" && fail "the box stored a bond"
-pass "pairing refused outside pairing mode: no PIN, no bond"
+wait_log "pairing from $RB_PHONE_ADDR refused: not in pairing mode"
+step "refused pairings are no stale bond: anyone may start one"
+for i in 1 2 3; do
+	expect_rc 8 phone pair 123456
+	sleep 0.5
+done
+sleep 1
+case $(box_screen) in
+STALE*) fail "refused pairings put a stale-bond hint on the box" ;;
+esac
+grep -q "strike" "$T/boxd.log" && fail "a refused pairing counted as a stale-bond strike"
+pass "pairing refused outside pairing mode: no PIN, no bond, no stale hint"

@@ -2,7 +2,8 @@
 # Scenario 6: a second phone pairs in pairing mode and becomes the owner.
 # The first phone, still connected, is downgraded to read-only: its write is
 # rejected NOT_AUTHORIZED, it keeps receiving notifications, and its bond is
-# gone after it disconnects.
+# gone after it disconnects. A daemon restart meanwhile keeps it so: the
+# daemon learns the connections before it reconciles the bonds.
 . "$(dirname "$0")/../lib/box.sh"
 
 [ -n "${RB_HCI3:-}" ] || fail "needs four controllers (run-vm --controllers 4)"
@@ -28,6 +29,16 @@ box_bond_exists "$RB_PHONE_ADDR" ||
 	fail "phone 1's bond was removed while it is still connected"
 grep -q '"WRITE_AUTHORIZED"' "$T/watch1" || fail "phone 1 got no notifications"
 grep -q 'NOT_AUTHORIZED' "$T/watch1" || fail "phone 1 did not see its rejection"
+step "the daemon restarts: phone 1 stays connected, still read-only"
+box_restart
+wait_log "$RB_PHONE_ADDR is connected already"
+sleep 3
+grep -q "disconnecting $RB_PHONE_ADDR" "$T/boxd.log" &&
+	fail "the restarted daemon disconnected the downgraded phone 1"
+box_bond_exists "$RB_PHONE_ADDR" ||
+	fail "the restarted daemon removed the bond of the connected phone 1"
+expect_rc 7 phone config get
+expect_rc 0 phone2 config get
 step "phone 1 disconnects: its bond goes"
 kill "${WATCH_PIDS[@]}" 2>/dev/null || true
 expect_rc 0 phone disconnect
