@@ -52,6 +52,7 @@ typedef struct {
 	gboolean done;
 	gboolean ok;
 	GError *error;
+	bool last_le; /* rb_gatt_write_link_is_le() during the write */
 } Rec;
 
 static Rec rec;
@@ -165,6 +166,7 @@ static RbGattWriteResult on_write(RbGattChar which, const char *dev,
 	set_str(&rec.last_device, dev);
 	g_clear_pointer(&rec.last_value, g_bytes_unref);
 	rec.last_value = g_bytes_ref(value);
+	rec.last_le = rb_gatt_write_link_is_le(gatt, dev);
 	return rec.write_result;
 }
 
@@ -932,6 +934,32 @@ START_TEST(test_gatt_write)
 }
 END_TEST
 
+/* The bearer of a write, as BlueZ names it: only "LE" is LE. */
+static const char *const bearers[] = {"LE", "BR/EDR", NULL};
+
+START_TEST(test_gatt_write_bearer)
+{
+	static const bool want[] = {true, false, true};
+	GVariantBuilder b;
+	CallResult r;
+
+	rec.write_result = (RbGattWriteResult){RB_GATT_WRITE_OK, RB_WRITE_OK};
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", "device",
+			      g_variant_new_object_path(FAKE_DEVICE));
+	if (bearers[_i])
+		g_variant_builder_add(&b, "{sv}", "link",
+				      g_variant_new_string(bearers[_i]));
+	gatt_call(fake->fake, RB_GATT_CHAR_PROTOCOL, "WriteValue",
+		  g_variant_new("(@ay@a{sv})", bytes("\x0a\x02hi"),
+				g_variant_builder_end(&b)),
+		  &r);
+	ck_assert_int_eq(rec.writes, 1);
+	ck_assert_int_eq(rec.last_le, want[_i]);
+	call_result_clear(&r);
+}
+END_TEST
+
 static const struct {
 	RbGattChar which;
 	const char *method;
@@ -1345,6 +1373,7 @@ static Suite *bluez_suite(void)
 	ADD("/bluez/gatt/read", test_gatt_read, N(reads));
 	ADD("/bluez/gatt/read-refused", test_gatt_read_refused, 0);
 	ADD("/bluez/gatt/write", test_gatt_write, N(writes));
+	ADD("/bluez/gatt/write-bearer", test_gatt_write_bearer, N(bearers));
 	ADD("/bluez/gatt/intruder", test_gatt_intruder, N(gatt_intrusions));
 	ADD("/bluez/gatt/intruder-properties", test_gatt_intruder_properties,
 	    0);
