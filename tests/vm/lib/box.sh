@@ -129,13 +129,12 @@ _box_launch() {
 }
 
 _wait_count() { # REGEX N SECS
-	local n=$(($3 * 10)) c
+	local end=$((SECONDS + $3)) c
 	while :; do
 		c=$(grep -c -E "$1" "$T/boxd.log" 2>/dev/null || true)
 		[ "${c:-0}" -ge "$2" ] && return 0
 		kill -0 "$BOX_PID" 2>/dev/null || fail "reaction-boxd died"
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
+		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.1
 	done
 }
@@ -167,11 +166,18 @@ box_tap() {
 	sleep 0.1
 	box_release "$1"
 }
+# The chord is held until the daemon has acted on it (it opened pairing
+# mode or said why not), at least 2 s: the daemon stamps an edge when it
+# reads it, and a busy daemon (valgrind) reads the presses late.
 box_chord() {
+	local before
+	before=$(grep -c -E "pairing mode for|chord refused" "$T/boxd.log" || true)
 	box_press QUIZZER_RESET
 	box_press TIMER_530
 	box_press CONTEST
 	sleep 2
+	_wait_count "pairing mode for|chord refused" $((before + 1)) 60 ||
+		echo "(the daemon did not act on the chord: pairing mode already open?)"
 	box_release QUIZZER_RESET
 	box_release TIMER_530
 	box_release CONTEST
@@ -180,21 +186,21 @@ box_chord() {
 
 box_screen() { head -n 1 "$T/screen.txt" 2>/dev/null || true; }
 
+# Waits count seconds of the clock, not polls (a poll can take long on a
+# loaded machine).
 wait_screen() { # REGEX [SECS]
-	local n=$((${2:-10} * 10))
+	local end=$((SECONDS + ${2:-10}))
 	until box_screen | grep -q -E "$1"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || fail "screen is '$(box_screen)', expected /$1/"
+		[ "$SECONDS" -lt "$end" ] || fail "screen is '$(box_screen)', expected /$1/"
 		sleep 0.1
 	done
 	echo "box shows: $(box_screen)"
 }
 
 wait_log() { # REGEX [SECS]
-	local n=$((${2:-10} * 10))
+	local end=$((SECONDS + ${2:-10}))
 	until grep -q -E "$1" "$T/boxd.log"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || fail "no /$1/ in the daemon's log"
+		[ "$SECONDS" -lt "$end" ] || fail "no /$1/ in the daemon's log"
 		sleep 0.1
 	done
 }
@@ -292,10 +298,9 @@ wait_registered() {
 # wait_no_bond ADDR [SECS]: until the box's BlueZ holds no bond for ADDR
 # (a refused bond goes when its peer disconnects).
 wait_no_bond() {
-	local n=$((${2:-15} * 10))
+	local end=$((SECONDS + ${2:-15}))
 	while box_bond_exists "$1"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || fail "the box still holds a bond for $1"
+		[ "$SECONDS" -lt "$end" ] || fail "the box still holds a bond for $1"
 		sleep 0.1
 	done
 }

@@ -36,7 +36,7 @@ case $(box_screen) in PAIRING* | PIN*) fail "pairing mode opened" ;; esac
 
 step "room again: the retry stores, pairing opens"
 rm -f "$T/state/fill"
-wait_log "the state is stored again" 15
+wait_log "the state is stored again" 30
 box_chord
 wait_screen '^PAIRING'
 box_tap TIMER_RESET
@@ -53,7 +53,7 @@ box_chord
 sleep 1
 case $(box_screen) in PAIRING* | PIN*) fail "pairing mode opened while the failure is not stored" ;; esac
 rm -f "$T/state/fill"
-wait_log "the state is stored again" 15
+_wait_count "the state is stored again" 2 30 || fail "the retry did not store the state"
 [ "$(state_value Pin Failures)" = 1 ] || fail "the PIN failure was not stored once there was room"
 expect_owner "$RB_PHONE_ADDR"
 
