@@ -205,6 +205,10 @@ wait_log() { # REGEX [SECS]
 	done
 }
 
+# btmgmt 5.82 (trixie) never exits when its stdin is /dev/null, as it is
+# for scenarios: give it an empty pipe.
+btmgmt() { true | command btmgmt "$@"; }
+
 pairable() {
 	busctl get-property org.bluez "/org/bluez/$RB_BOX_HCI" \
 		org.bluez.Adapter1 Pairable | awk '{print $2}'
