@@ -72,6 +72,11 @@ struct RbPolicy {
 	bool pin_shown;
 	RbPeer pin_peer;
 	uint32_t pin;
+	/* The last PIN shown, until its peer disconnects: a late report of
+	 * it (the agent's and the kernel's reports race) is not a pairing. */
+	bool last_pin_valid;
+	RbPeer last_pin_peer;
+	uint32_t last_pin;
 
 	bool locked;
 	RbTime lockout_end;
@@ -641,6 +646,14 @@ bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
 		commit(p, now, fx);
 		return true;
 	}
+	if (!p->pin_shown && p->last_pin_valid &&
+	    rb_peer_equal(&p->last_pin_peer, peer) &&
+	    p->last_pin == passkey % 1000000) {
+		/* A late report of the pairing that just ended (a busy
+		 * daemon can get the agent's after the key): nothing new. */
+		commit(p, now, fx);
+		return false;
+	}
 	if (p->locked) {
 		emit_log(fx, "pairing from %s refused: locked out", peer->addr);
 	} else if (!p->pairing) {
@@ -664,6 +677,9 @@ bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
 	p->pin_shown = true;
 	p->pin_peer = *peer;
 	p->pin = passkey % 1000000;
+	p->last_pin_valid = true;
+	p->last_pin_peer = *peer;
+	p->last_pin = p->pin;
 	p->transient_until = 0;
 	emit_log(fx, "PIN for %s: %06u", peer->addr, p->pin);
 	commit(p, now, fx);
@@ -894,6 +910,8 @@ void rb_policy_disconnected(RbPolicy *p, const RbPeer *peer, bool auth_failure,
 	}
 	copy = *c;
 	g_array_remove_index(p->conns, (guint)(c - (Conn *)p->conns->data));
+	if (p->last_pin_valid && rb_peer_equal(&p->last_pin_peer, peer))
+		p->last_pin_valid = false;
 
 	if (p->pin_shown && rb_peer_equal(&p->pin_peer, peer))
 		pin_failed(p, "disconnected", now, fx);

@@ -268,8 +268,14 @@ state_owner() {
 
 # expect_owner ADDR: the state file names ADDR as the owner, and the box's
 # BlueZ holds its bond.
+# (the phone can be done pairing before a busy daemon has stored it)
 expect_owner() {
-	[ "$(state_owner)" = "$1" ] || fail "the state's owner is '$(state_owner)', expected $1"
+	local end=$((SECONDS + 20))
+	until [ "$(state_owner)" = "$1" ]; do
+		[ "$SECONDS" -lt "$end" ] ||
+			fail "the state's owner is '$(state_owner)', expected $1"
+		sleep 0.1
+	done
 	box_bond_exists "$1" || fail "the owner $1 has no bond in BlueZ"
 }
 
