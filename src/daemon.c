@@ -48,6 +48,13 @@
 /* Who took the default agent is named at most this often per process. */
 #define TAKER_LOG_MS 60000
 
+/* Switching BR/EDR off on a powered dual-mode controller (REG_LE_ONLY). */
+typedef enum {
+	BREDR_ASKED = 0, /* Set BR/EDR off sent */
+	BREDR_POWERING_OFF, /* refused while powered: powering off */
+	BREDR_POWERING_ON, /* off now: powering on again */
+} BredrCycle;
+
 typedef struct {
 	RbPeer peer;
 	RbTime connected_at;
@@ -101,7 +108,7 @@ struct RbDaemon {
 	guint bonds_gone_id;
 	char boot_id[RB_BOOT_ID_LEN];
 	/* The last passkey the kernel showed, and the last one the box's
-	 * agent got (G_MAXUINT32: none). */
+	 * agent got (none yet: two values no passkey has, and unequal). */
 	uint32_t kernel_passkey;
 	uint32_t agent_passkey;
 	guint agent_check_id;
@@ -109,7 +116,7 @@ struct RbDaemon {
 	char *last_taker; /* who took the default agent last, and when */
 	RbTime last_taker_at;
 	unsigned int taker_repeats;
-	int bredr_cycle; /* 1: powering off, 2: BR/EDR off, powering on */
+	BredrCycle bredr_cycle;
 	guint encryption_poll_id;
 	guint watchdog_id;
 
@@ -933,27 +940,21 @@ static void agent_retaken(GObject *src, GAsyncResult *res, gpointer data)
 	enforce_pairable(d);
 }
 
-static void retake_agent_quietly(RbDaemon *d)
-{
-	if (!d->registered || d->retaking_agent)
-		return;
-	d->retaking_agent = true;
-	rb_agent_request_default(d->agent, d->session, agent_retaken, d);
-}
-
-/* Another agent is BlueZ's default: take it back. */
+/* Another agent is BlueZ's default: take it back, saying @why (NULL:
+ * quietly, it was said already). */
 static void retake_agent(RbDaemon *d, const char *why)
 {
 	if (!d->registered || d->retaking_agent)
 		return;
-	g_warning("the box's agent is not BlueZ's default agent (%s): taking "
-		  "it back",
-		  why);
-	retake_agent_quietly(d);
+	if (why)
+		g_warning("the box's agent is not BlueZ's default agent (%s): "
+			  "taking it back",
+			  why);
+	d->retaking_agent = true;
+	rb_agent_request_default(d->agent, d->session, agent_retaken, d);
 }
 
 typedef struct {
-	RbDaemon *d;
 	char *sender;
 	char *path;
 } Taker;
@@ -995,7 +996,7 @@ static void on_default_agent_requested(const char *sender, const char *path,
 	if (g_strcmp0(sender, d->last_taker) == 0 &&
 	    now_ms() - d->last_taker_at < TAKER_LOG_MS) {
 		d->taker_repeats++;
-		retake_agent_quietly(d);
+		retake_agent(d, NULL);
 		return;
 	}
 	if (d->taker_repeats)
@@ -1006,7 +1007,6 @@ static void on_default_agent_requested(const char *sender, const char *path,
 	d->last_taker_at = now_ms();
 	d->taker_repeats = 0;
 	t = g_new0(Taker, 1);
-	t->d = d;
 	t->sender = g_strdup(sender);
 	t->path = g_strdup(path);
 	g_dbus_connection_call(
@@ -1147,14 +1147,14 @@ static void bredr_powered(GObject *src, GAsyncResult *res, gpointer data)
 		reg_next(d, REG_LE_ONLY, error);
 		return;
 	}
-	if (d->bredr_cycle == 1) {
-		d->bredr_cycle = 2;
+	if (d->bredr_cycle == BREDR_POWERING_OFF) {
+		d->bredr_cycle = BREDR_POWERING_ON;
 		if (!rb_mgmt_set_bredr(d->mgmt, (uint16_t)d->adapter_index,
 				       false, bredr_done, d, &error))
 			reg_next(d, REG_LE_ONLY, error);
 		return;
 	}
-	d->bredr_cycle = 0;
+	d->bredr_cycle = BREDR_ASKED;
 	reg_next(d, REG_LE_ONLY, NULL);
 }
 
@@ -1167,16 +1167,17 @@ static void bredr_done(uint16_t index, uint8_t status, void *data)
 	if (status == RB_MGMT_STATUS_NOT_SUPPORTED) {
 		g_message("hci%u: an LE-only controller", index);
 		reg_next(d, REG_LE_ONLY, NULL);
-	} else if (status == RB_MGMT_STATUS_REJECTED && d->bredr_cycle == 0) {
+	} else if (status == RB_MGMT_STATUS_REJECTED &&
+		   d->bredr_cycle == BREDR_ASKED) {
 		g_message("hci%u: powering off to switch BR/EDR off", index);
-		d->bredr_cycle = 1;
+		d->bredr_cycle = BREDR_POWERING_OFF;
 		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
 					      RB_BLUEZ_ADAPTER_PROP_POWERED,
 					      g_variant_new_boolean(FALSE),
 					      d->session, bredr_powered, d);
 	} else if (status == RB_MGMT_STATUS_SUCCESS) {
 		g_message("hci%u: BR/EDR off, LE only", index);
-		if (d->bredr_cycle == 2) {
+		if (d->bredr_cycle == BREDR_POWERING_ON) {
 			rb_bluez_set_adapter_property(
 				d->bluez, d->adapter_path,
 				RB_BLUEZ_ADAPTER_PROP_POWERED,
@@ -1186,7 +1187,7 @@ static void bredr_done(uint16_t index, uint8_t status, void *data)
 		}
 		reg_next(d, REG_LE_ONLY, NULL);
 	} else {
-		d->bredr_cycle = 0;
+		d->bredr_cycle = BREDR_ASKED;
 		reg_next(d, REG_LE_ONLY,
 			 g_error_new(RB_ERROR, RB_ERROR_FAILED,
 				     "Set BR/EDR off: %s",
@@ -1252,7 +1253,7 @@ static void reg_run(RbDaemon *d, RegStep step)
 		}
 		break;
 	case REG_LE_ONLY:
-		d->bredr_cycle = 0;
+		d->bredr_cycle = BREDR_ASKED;
 		if (!rb_mgmt_set_bredr(d->mgmt, (uint16_t)d->adapter_index,
 				       false, bredr_done, d, &error))
 			reg_next(d, REG_LE_ONLY, g_steal_pointer(&error));

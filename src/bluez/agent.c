@@ -235,6 +235,17 @@ static void default_done(GObject *src, GAsyncResult *res, gpointer data)
 	g_task_return_boolean(task, TRUE);
 }
 
+/* RequestDefaultAgent; @task (taken) is answered by default_done(). */
+static void request_default(RbAgent *self, GCancellable *cancellable,
+			    GTask *task)
+{
+	rb_dbus_call_bluez(self->conn, rb_bluez_owner(self->bluez),
+			   AGENT_MANAGER_PATH, AGENT_MANAGER_IFACE,
+			   "RequestDefaultAgent",
+			   g_variant_new("(o)", RB_AGENT_PATH), cancellable,
+			   default_done, task, rb_agent_register);
+}
+
 static void register_done(GObject *src, GAsyncResult *res, gpointer data)
 {
 	g_autoptr(GTask) task = data;
@@ -255,12 +266,7 @@ static void register_done(GObject *src, GAsyncResult *res, gpointer data)
 			  RB_AGENT_PATH);
 		g_clear_error(&error);
 	}
-	/* (the task is stolen below: read it first) */
-	rb_dbus_call_bluez(
-		self->conn, rb_bluez_owner(self->bluez), AGENT_MANAGER_PATH,
-		AGENT_MANAGER_IFACE, "RequestDefaultAgent",
-		g_variant_new("(o)", RB_AGENT_PATH), cancellable, default_done,
-		g_steal_pointer(&task), rb_agent_register);
+	request_default(self, cancellable, g_steal_pointer(&task));
 }
 
 void rb_agent_register(RbAgent *self, GCancellable *cancellable,
@@ -284,11 +290,7 @@ void rb_agent_request_default(RbAgent *self, GCancellable *cancellable,
 
 	g_task_set_source_tag(task, rb_agent_register);
 	g_task_set_task_data(task, self, NULL);
-	rb_dbus_call_bluez(self->conn, rb_bluez_owner(self->bluez),
-			   AGENT_MANAGER_PATH, AGENT_MANAGER_IFACE,
-			   "RequestDefaultAgent",
-			   g_variant_new("(o)", RB_AGENT_PATH), cancellable,
-			   default_done, task, rb_agent_register);
+	request_default(self, cancellable, task);
 }
 
 gboolean rb_agent_register_finish(RbAgent *self, GAsyncResult *result,

@@ -41,8 +41,8 @@ typedef struct {
 	bool encrypted;
 	bool downgraded; /* lost write access to a new owner */
 	bool remove_bond; /* remove its bond when it disconnects */
-	bool pin_attempt; /* it was shown (or refused) a PIN */
-	bool pairing_seen; /* the kernel reported a pairing attempt */
+	bool pairing_seen; /* a pairing was attempted: a PIN shown or
+			    * refused, or a kernel report of one */
 	bool fresh_key; /* it paired on this connection: @key is that key */
 	RbKeyType key;
 	bool owner_key; /* that pairing made it the owner */
@@ -635,10 +635,8 @@ bool rb_policy_passkey(RbPolicy *p, const RbPeer *peer, uint32_t passkey,
 
 	rb_policy_tick(p, now, fx);
 	c = find_conn(p, peer);
-	if (c) {
-		c->pin_attempt = true;
+	if (c)
 		c->pairing_seen = true;
-	}
 	if (p->pairing && p->pin_shown && rb_peer_equal(&p->pin_peer, peer) &&
 	    p->pin == passkey % 1000000) {
 		/* The same PIN again: a keypress notification, or the
@@ -860,7 +858,7 @@ static void strike(RbPolicy *p, const Conn *c, bool auth_failure, RbTime now,
 	 * mode is open count as PIN failures, and anyone may start a pairing
 	 * the kernel refuses. A bonded peer that pairs again instead of
 	 * encrypting has lost its key: that is the stale bond. */
-	if (!c->bonded && (c->pairing_seen || c->pin_attempt || p->pairing))
+	if (!c->bonded && (c->pairing_seen || p->pairing))
 		return;
 	if (c->bonded) {
 		Strikes *s = find_strikes(p, &c->peer, true);
