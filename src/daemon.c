@@ -103,6 +103,10 @@ struct RbDaemon {
 	GHashTable *keys;
 	GHashTable *links;
 	GHashTable *bonds;
+	/* The kernel's connections are known (Get Connections answered):
+	 * until then no bond reaches the policy, which would judge a
+	 * connected peer's bond as an idle one. */
+	bool conns_known;
 	GHashTable *reassembly; /* device path -> RbReassembler */
 	GHashTable *bonds_gone; /* device path -> RbPeer, judged later */
 	guint bonds_gone_id;
@@ -1376,7 +1380,7 @@ static void sync_device(RbDaemon *d, const RbBluezDevice *dev, bool gone)
 	bool bonded = !gone && dev->bonded &&
 		      g_strcmp0(dev->adapter_path, d->adapter_path) == 0;
 
-	if (!peer_of_device(dev, &peer))
+	if (!d->conns_known || !peer_of_device(dev, &peer))
 		return;
 	known = g_hash_table_lookup(d->bonds, dev->path);
 	if (known && gone) {
@@ -1416,11 +1420,12 @@ static void on_connections(uint16_t index, uint8_t status,
 
 	if (!our_index(d, index))
 		return;
+	d->conns_known = true;
 	if (status != RB_MGMT_STATUS_SUCCESS) {
 		g_warning("hci%u: Get Connections failed (%s): connected peers "
 			  "are not known until they reconnect",
 			  index, rb_mgmt_status_str(status));
-		return;
+		n = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		RbPeer peer;
@@ -1496,10 +1501,13 @@ static void start_registration(RbDaemon *d)
 		  d->adapter_addr, d->adapter_index);
 
 	/* Start-up reconciliation: the kernel's connections first, then
-	 * BlueZ's bonds against the owner (on_connections). */
+	 * BlueZ's bonds against the owner (on_connections). BlueZ's devices
+	 * may be announced before the answer: they wait for it. */
+	d->conns_known = false;
 	if (!rb_mgmt_get_connections(d->mgmt, (uint16_t)d->adapter_index,
 				     on_connections, d, &error)) {
 		g_warning("Get Connections not sent: %s", error->message);
+		d->conns_known = true;
 		reconcile_bonds(d);
 	}
 	run_effects(d);
