@@ -125,6 +125,7 @@ _box_launch() {
 	BOX_PID=$!
 	_wait_count "registered on .* as Reaction" $((before + 1)) 120 ||
 		fail "reaction-boxd did not register with BlueZ within 120 s"
+	phones_keyboard_only
 	[ -p "$T/buttons" ] || fail "no button FIFO at $T/buttons"
 }
 
@@ -223,6 +224,31 @@ expect_pairable() {
 	done
 }
 
+# BlueZ 5.8x pairs an LE device that is already connected by raising the
+# link's security (on its ATT socket), not with mgmt Pair Device: the
+# Pairing Request then carries the IO capability the kernel gave the link
+# when it was made, the adapter's, which bluetoothd sets from the default
+# agent. Here that is the box's (DisplayOnly): box and phones share one
+# bluetoothd, and DisplayOnly on both sides is Just Works, which the box
+# refuses. A phone has a stack of its own: each time the box's agent
+# becomes the default, the phone adapters get back the KeyboardOnly (0x02)
+# of reaction-boxctl's agent. (BlueZ 5.66 passed the agent's capability
+# with Pair Device; this changes nothing there.)
+phones_keyboard_only() {
+	local hci
+	for hci in "$RB_PHONE_HCI" ${RB_PHONE2_HCI:+"$RB_PHONE2_HCI"}; do
+		btmgmt --index "${hci#hci}" io-cap 2 >/dev/null ||
+			fail "btmgmt --index ${hci#hci} io-cap 2 failed"
+	done
+}
+# pair_in_mode PHONE-FN: the chord at the box, then PHONE-FN pairs typing
+# the PIN off the screen and reads the pair characteristic.
+pair_in_mode() {
+	box_chord
+	wait_screen '^PAIRING'
+	expect_rc 0 "$1" pair --pin-file "$T/screen.txt"
+	expect_rc 0 "$1" trigger-pairing
+}
 phone() { "$BOXCTL" --adapter "$RB_PHONE_HCI" --box "$RB_BOX_ADDR" "$@"; }
 phone2() { "$BOXCTL" --adapter "$RB_PHONE2_HCI" --box "$RB_BOX_ADDR" "$@"; }
 
@@ -303,6 +329,7 @@ registrations() { grep -c "registered on .* as Reaction" "$T/boxd.log" || true; 
 wait_registered() {
 	_wait_count "registered on .* as Reaction" "$1" "${2:-60}" ||
 		fail "the daemon did not register again ($(registrations) of $1)"
+	phones_keyboard_only
 }
 
 # wait_no_bond ADDR [SECS]: until the box's BlueZ holds no bond for ADDR

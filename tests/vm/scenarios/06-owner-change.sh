@@ -9,19 +9,13 @@
 [ -n "${RB_HCI3:-}" ] || fail "needs four controllers (run-vm --controllers 4)"
 box_start
 step "phone 1 pairs and is the owner"
-box_chord
-wait_screen '^PAIRING'
-expect_rc 0 phone pair --pin-file "$T/screen.txt"
-expect_rc 0 phone trigger-pairing
+pair_in_mode phone
 expect_rc 0 phone config get
 step "phone 1 stays connected and subscribed"
 watch_start "$T/watch1" phone
 spare_link "$RB_PHONE2_HCI"
 step "phone 2 pairs"
-box_chord
-wait_screen '^PAIRING'
-expect_rc 0 phone2 pair --pin-file "$T/screen.txt"
-expect_rc 0 phone2 trigger-pairing
+pair_in_mode phone2
 expect_rc 0 phone2 config get
 step "phone 1 is downgraded"
 expect_rc 7 phone config get

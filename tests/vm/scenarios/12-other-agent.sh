@@ -48,9 +48,23 @@ wait_no_bond "$RB_PHONE2_ADDR"
 step "the owner's address without its keys pairs without bonding"
 expect_rc 0 phone remove
 btmgmt --index "${RB_PHONE_HCI#hci}" bondable off >/dev/null
+n0=$(wc -l <"$T/boxd.log")
 intrude phone "the impostor with the owner's address"
 sleep 2
-expect_owner "$RB_PHONE_ADDR"
+# bluetoothd turns every adapter's Bondable back on when the default agent
+# changes, and the two agents keep changing it: the impostor's pairing may
+# have bonded after all. Its key then replaced the owner's in the box's
+# kernel: the box must drop the owner (and the bond), not keep it.
+if tail -n +"$((n0 + 1))" "$T/boxd.log" |
+	grep -q "$RB_PHONE_ADDR: new LTK, type [0-9]*, stored"; then
+	echo "(the impostor's pairing bonded: bluetoothd made phone 1 bondable again)"
+	wait_log "the owner's key was replaced: no write owner"
+	[ -z "$(state_owner)" ] ||
+		fail "the owner is still '$(state_owner)' after its key was replaced"
+	wait_no_bond "$RB_PHONE_ADDR"
+else
+	expect_owner "$RB_PHONE_ADDR"
+fi
 grep -E "refused: (not in pairing mode|not paired in pairing mode)|refused: .*is not Passkey Entry" \
 	"$T/boxd.log" || fail "no pairing refusal logged"
 grep -q "config changed over BLE" "$T/boxd.log" && fail "a config write was accepted"

@@ -138,14 +138,25 @@ daemon_pid=$!
 
 # shellcheck source=tests/vm/lib/hw.sh
 . "$(dirname "$0")/../lib/hw.sh"
-consumer_is() { timeout 5 gpioinfo "$chip" 2>/dev/null | grep -q "\"GPIO17\".*\"reaction-boxd\""; }
+# gpioinfo of libgpiod v1 takes the chip as an argument and prints
+#   line 0: "GPIO17" "reaction-boxd" input active-low [used]
+# v2 takes it with -c and prints
+#   line 0: "GPIO17" input active-low consumer="reaction-boxd"
+gpio_info() {
+	if gpioinfo --version 2>/dev/null | grep -q ' v1\.'; then
+		timeout 5 gpioinfo "$chip"
+	else
+		timeout 5 gpioinfo -c "$chip"
+	fi
+}
+consumer_is() { gpio_info 2>/dev/null | grep -Eq '"GPIO17".*(consumer=)?"reaction-boxd"'; }
 
 wait_for 30 "registration" registered ||
 	fail "the daemon did not register with BlueZ within 30 s"
 step "the daemon registered with BlueZ"
 if command -v gpioinfo >/dev/null; then
 	wait_for 10 "the line request" consumer_is ||
-		fail "gpioinfo does not show GPIO17 held by reaction-boxd: $(timeout 5 gpioinfo "$chip")"
+		fail "gpioinfo does not show GPIO17 held by reaction-boxd: $(gpio_info 2>&1)"
 fi
 wait_for 10 "the IDLE screen" screen_is IDLE ||
 	fail "screen is '$(screen_line)', want IDLE"

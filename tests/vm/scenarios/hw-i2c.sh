@@ -70,7 +70,8 @@ bus=
 find_bus() {
 	local a n
 	bus=
-	for a in /sys/class/i2c-adapter/i2c-*; do
+	# (not /sys/class/i2c-adapter: 6.12 has no such class)
+	for a in /sys/bus/i2c/devices/i2c-*; do
 		[ -e "$a/name" ] || continue
 		if [ "$(cat "$a/name")" = "SMBus stub driver" ]; then
 			bus=/dev/${a##*/}
@@ -85,7 +86,7 @@ find_bus() {
 	echo "$bus missing (i2c-dev loaded?)" >&2
 	return 1
 }
-find_bus || fail "no i2c-stub adapter in /sys/class/i2c-adapter"
+find_bus || fail "no i2c-stub adapter in /sys/bus/i2c/devices"
 step "i2c-stub chip $ADDR on $bus"
 
 # --- 1. the backend, every transfer read back ------------------------------
