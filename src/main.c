@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "core/config.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/reaction-boxd/reaction-boxd.conf"
 #define DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/reaction-boxd"

@@ -5,7 +5,7 @@
  *
  * Pure: every entry point takes the current monotonic time in ms and
  * appends the effects the caller must carry out, in order, to @fx. The
- * caller (src/daemon.c) turns events from BlueZ, the kernel and the
+ * caller (src/daemon/) turns events from BlueZ, the kernel and the
  * buttons into calls here, and effects into I/O. It decides nothing.
  */
 #pragma once
