@@ -102,22 +102,29 @@ static bool holds_bond(RbDaemon *d, const RbPeer *peer)
 	return dev && dev->bonded;
 }
 
+/* A new link, told to the policy. */
+static Link *link_add(RbDaemon *d, const RbPeer *peer)
+{
+	Link *l = g_new0(Link, 1);
+
+	l->peer = *peer;
+	l->connected_at = now_ms();
+	g_hash_table_replace(d->links, peer_key(peer), l);
+	rb_policy_connected(d->policy, peer, holds_bond(d, peer),
+			    l->connected_at, d->fx);
+	return l;
+}
+
 static void on_mgmt_connected(uint16_t index, const char *addr, uint8_t type,
 			      void *data)
 {
 	RbDaemon *d = data;
 	RbPeer peer;
-	Link *l;
 
 	if (!our_index(d, index) || !peer_from_mgmt(&peer, addr, type))
 		return;
-	l = g_new0(Link, 1);
-	l->peer = peer;
-	l->connected_at = now_ms();
-	g_hash_table_replace(d->links, peer_key(&peer), l);
 	g_message("%s connected", addr);
-	rb_policy_connected(d->policy, &peer, holds_bond(d, &peer),
-			    l->connected_at, d->fx);
+	link_add(d, &peer);
 	watch_encryption(d);
 	run_effects(d);
 }
@@ -295,13 +302,8 @@ void on_connections(uint16_t index, uint8_t status, const RbMgmtAddr *peers,
 		if (!peer_from_mgmt(&peer, peers[i].addr, peers[i].type) ||
 		    peers[i].type == RB_MGMT_ADDR_BREDR || link_of(d, &peer))
 			continue;
-		l = g_new0(Link, 1);
-		l->peer = peer;
-		l->connected_at = now_ms();
-		g_hash_table_replace(d->links, peer_key(&peer), l);
 		g_message("%s is connected already", peer.addr);
-		rb_policy_connected(d->policy, &peer, holds_bond(d, &peer),
-				    l->connected_at, d->fx);
+		l = link_add(d, &peer);
 		if (link_encrypted(d, &peer)) {
 			l->encrypted = true;
 			rb_policy_encrypted(d->policy, &peer, now_ms(), d->fx);
