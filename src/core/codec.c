@@ -65,6 +65,53 @@ SAME_VALUE(RB_PROTO_ERROR_TOO_LARGE,
 	   REACTION__ERROR_MESSAGE__CODE__ERROR_CODE_TOO_LARGE);
 SAME_VALUE(RB_PROTO_ERROR_INTERNAL,
 	   REACTION__ERROR_MESSAGE__CODE__ERROR_CODE_INTERNAL);
+SAME_VALUE(RB_PROTO_ERROR_UNAVAILABLE,
+	   REACTION__ERROR_MESSAGE__CODE__ERROR_CODE_UNAVAILABLE);
+SAME_VALUE(RB_PROTO_ERROR_APPLICATION,
+	   REACTION__ERROR_MESSAGE__CODE__ERROR_CODE_APPLICATION);
+
+bool rb_app_type_valid(const char *type)
+{
+	gsize n;
+
+	if (!type)
+		return false;
+	n = strlen(type);
+	if (n == 0 || n > RB_APP_TYPE_MAX)
+		return false;
+	for (gsize i = 0; i < n; i++) {
+		char ch = type[i];
+
+		if (!g_ascii_isalnum(ch) && ch != '_' && ch != '.' &&
+		    ch != '-')
+			return false;
+	}
+	return true;
+}
+
+bool rb_app_message_set(RbAppMessage *out, const char *type,
+			const uint8_t *body, gsize len, GError **error)
+{
+	if (!rb_app_type_valid(type)) {
+		g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+			    "application message type must be 1..%d "
+			    "characters of A-Z a-z 0-9 _ . -",
+			    RB_APP_TYPE_MAX);
+		return false;
+	}
+	if (len > RB_APP_BODY_MAX) {
+		g_set_error(error, RB_ERROR, RB_ERROR_TOO_LARGE,
+			    "application message body of %" G_GSIZE_FORMAT
+			    " bytes exceeds the maximum of %d",
+			    len, RB_APP_BODY_MAX);
+		return false;
+	}
+	g_strlcpy(out->type, type, sizeof(out->type));
+	if (len)
+		memcpy(out->body, body, len);
+	out->body_len = len;
+	return true;
+}
 
 /* The settings in RbSetting order, as DeviceConfig fields. */
 G_STATIC_ASSERT(RB_SETTING_COUNT == 5);
@@ -201,6 +248,24 @@ static uint32_t unknown_field(const Reaction__ReactionMessage *m)
 	return m->base.n_unknown_fields ? m->base.unknown_fields[0].tag : 0;
 }
 
+static bool decode_app_request(const Reaction__ApplicationMessage *am,
+			       RbRequest *req, RbProtoError *code,
+			       GError **error)
+{
+	GError *e = NULL;
+
+	req->kind = RB_REQUEST_APPLICATION;
+	if (rb_app_message_set(&req->app, am->type, am->body.data,
+			       am->body.len, &e))
+		return true;
+	if (code)
+		*code = g_error_matches(e, RB_ERROR, RB_ERROR_TOO_LARGE)
+				? RB_PROTO_ERROR_TOO_LARGE
+				: RB_PROTO_ERROR_OUT_OF_RANGE;
+	g_propagate_error(error, e);
+	return false;
+}
+
 static bool decode_request(const Reaction__ReactionMessage *m, RbRequest *req,
 			   RbProtoError *code, GError **error)
 {
@@ -227,6 +292,8 @@ static bool decode_request(const Reaction__ReactionMessage *m, RbRequest *req,
 	if (m->payload_case == REACTION__REACTION_MESSAGE__PAYLOAD_ERROR)
 		return unsupported(code, error,
 				   "error is sent by the box only");
+	if (m->payload_case == REACTION__REACTION_MESSAGE__PAYLOAD_APPLICATION)
+		return decode_app_request(m->application, req, code, error);
 	if (m->payload_case != REACTION__REACTION_MESSAGE__PAYLOAD_CONFIG) {
 		what = g_strdup_printf("payload case %d", (int)m->payload_case);
 		return unsupported(code, error, what);
@@ -288,6 +355,7 @@ bool rb_codec_decode_request(const uint8_t *data, gsize len, RbRequest *req,
 	ok = decode_request(m, req, code, error);
 	if (!ok) {
 		memset(&req->update, 0, sizeof(req->update));
+		memset(&req->app, 0, sizeof(req->app));
 		req->kind = RB_REQUEST_CONFIG_GET;
 	}
 	reaction__reaction_message__free_unpacked(m, NULL);
@@ -366,6 +434,29 @@ uint8_t *rb_codec_encode_error(RbProtoError code, const char *message,
 	return pack_root(&m, len);
 }
 
+static uint8_t *encode_app(const RbAppMessage *app, uint32_t request_id,
+			   gsize *len)
+{
+	Reaction__ReactionMessage m = REACTION__REACTION_MESSAGE__INIT;
+	Reaction__ApplicationMessage am = REACTION__APPLICATION_MESSAGE__INIT;
+
+	am.type = (char *)app->type;
+	am.body.data = (uint8_t *)app->body;
+	am.body.len = MIN(app->body_len, RB_APP_BODY_MAX);
+	m.version = PROTOCOL_VERSION;
+	m.request_id = request_id;
+	m.payload_case = REACTION__REACTION_MESSAGE__PAYLOAD_APPLICATION;
+	m.application = &am;
+	return pack_root(&m, len);
+}
+
+uint8_t *rb_codec_encode_application(const RbAppMessage *app,
+				     uint32_t request_id, gsize *len)
+{
+	g_return_val_if_fail(app != NULL && len != NULL, NULL);
+	return encode_app(app, request_id, len);
+}
+
 uint8_t *rb_codec_encode_request(const RbRequest *req, gsize *len)
 {
 	Reaction__ReactionMessage m = REACTION__REACTION_MESSAGE__INIT;
@@ -375,6 +466,8 @@ uint8_t *rb_codec_encode_request(const RbRequest *req, gsize *len)
 	g_return_val_if_fail(req != NULL && len != NULL, NULL);
 
 	switch (req->kind) {
+	case RB_REQUEST_APPLICATION:
+		return encode_app(&req->app, req->request_id, len);
 	case RB_REQUEST_CONFIG_GET:
 		cm.op = REACTION__CONFIG_MESSAGE__OP__OP_GET;
 		break;
@@ -470,7 +563,7 @@ static bool decode_error(const Reaction__ErrorMessage *e, RbReply *reply,
 			 GError **error)
 {
 	if ((int)e->code < RB_PROTO_ERROR_MALFORMED ||
-	    (int)e->code > RB_PROTO_ERROR_INTERNAL)
+	    (int)e->code > RB_PROTO_ERROR_APPLICATION)
 		return reply_invalid(error, "unknown error code %d",
 				     (int)e->code);
 	reply->error_code = (RbProtoError)e->code;
@@ -494,6 +587,16 @@ static bool decode_reply(const Reaction__ReactionMessage *m, RbReply *reply,
 	if (m->payload_case == REACTION__REACTION_MESSAGE__PAYLOAD_ERROR) {
 		reply->kind = RB_REPLY_ERROR;
 		return decode_error(m->error, reply, error);
+	}
+	if (m->payload_case == REACTION__REACTION_MESSAGE__PAYLOAD_APPLICATION) {
+		const Reaction__ApplicationMessage *am = m->application;
+
+		reply->kind = RB_REPLY_APPLICATION;
+		/* An empty type: app_state before any state was set. */
+		if (am->type && !am->type[0] && am->body.len == 0)
+			return true;
+		return rb_app_message_set(&reply->app, am->type,
+					  am->body.data, am->body.len, error);
 	}
 	if (m->base.n_unknown_fields)
 		return reply_invalid(error,

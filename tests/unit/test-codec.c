@@ -146,8 +146,8 @@ static const RequestCase requests[] = {
 	  .pdu = raw_pdu(0x9a, 0x06, 0x02, 'h', 'i', 0x10, 0x02, 0x52,
 			 0x00),
 	  .ok = true, .request_id = 2, .kind = RB_REQUEST_CONFIG_GET },
-	{ .name = "/codec/request/unknown-field-20",
-	  .pdu = raw_pdu(0x10, 0x02, 0x52, 0x00, 0xa2, 0x01, 0x00),
+	{ .name = "/codec/request/unknown-field-21",
+	  .pdu = raw_pdu(0x10, 0x02, 0x52, 0x00, 0xaa, 0x01, 0x00),
 	  .ok = true, .request_id = 2, .kind = RB_REQUEST_CONFIG_GET },
 	{ .name = "/codec/request/unknown-field-in-config",
 	  .pdu = raw_pdu(0x52, 0x09, 0x08, 0x01, 0x9a, 0x06, 0x02, 'h',
@@ -685,9 +685,12 @@ static const BadReplyCase bad_replies[] = {
 	{ "/codec/reply/refuse/error-code-unspecified",
 	  raw_pdu(0x62, 0x00),
 	  "unknown error code 0" },
-	{ "/codec/reply/refuse/error-code-6",
-	  raw_pdu(0x62, 0x02, 0x08, 0x06),
-	  "unknown error code 6" },
+	{ "/codec/reply/refuse/error-code-8",
+	  raw_pdu(0x62, 0x02, 0x08, 0x08),
+	  "unknown error code 8" },
+	{ "/codec/reply/refuse/application-bad-type",
+	  raw_pdu(0xa2, 0x01, 0x04, 0x0a, 0x02, 'a', ' '),
+	  "application message type must be 1..64 characters of A-Z a-z 0-9 _ . -" },
 };
 /* clang-format on */
 
@@ -734,6 +737,139 @@ START_TEST(test_reply_unknown_fields)
 }
 END_TEST
 
+/* ---- application messages ---- */
+
+/* Hand-encoded: version 1, request_id 7, application {type "reset",
+ * body 01 02}: the worked example of reaction-boxd-gatt(7). */
+static const uint8_t app_request_bytes[] = {
+	0x08, 0x01, 0x10, 0x07, 0xa2, 0x01, 0x0b, 0x0a, 0x05, 'r',
+	'e',  's',  'e',  't',  0x12, 0x02, 0x01, 0x02,
+};
+
+START_TEST(test_app_request)
+{
+	RbRequest req;
+	RbProtoError code = 0;
+	g_autoptr(GError) error = NULL;
+	g_autofree uint8_t *enc = NULL;
+	gsize len = 0;
+
+	ck_assert(rb_codec_decode_request(app_request_bytes,
+					  sizeof(app_request_bytes), &req,
+					  &code, &error));
+	ck_assert_int_eq(req.kind, RB_REQUEST_APPLICATION);
+	ck_assert_uint_eq(req.request_id, 7);
+	ck_assert_str_eq(req.app.type, "reset");
+	ck_assert_uint_eq(req.app.body_len, 2);
+	ck_assert_uint_eq(req.app.body[1], 0x02);
+	/* The client's encoder gives the same bytes. */
+	enc = rb_codec_encode_request(&req, &len);
+	ck_assert_uint_eq(len, sizeof(app_request_bytes));
+	ck_assert_mem_eq(enc, app_request_bytes, len);
+}
+END_TEST
+
+/* Type and body limits on a request from the air. */
+static const struct {
+	const char *type;
+	gsize body_len;
+	bool ok;
+	RbProtoError code;
+} app_limits[] = {
+	{"", 0, false, RB_PROTO_ERROR_OUT_OF_RANGE},
+	{"a b", 0, false, RB_PROTO_ERROR_OUT_OF_RANGE},
+	{"t\xc3\xa9", 0, false, RB_PROTO_ERROR_OUT_OF_RANGE},
+	{"x", RB_APP_BODY_MAX + 1, false, RB_PROTO_ERROR_TOO_LARGE},
+	{"x", RB_APP_BODY_MAX, true, 0},
+	{"start_timer.v2-A", 0, true, 0},
+	{"0123456789012345678901234567890123456789012345678901234567890123",
+	 1, true, 0},
+	{"01234567890123456789012345678901234567890123456789012345678901234",
+	 1, false, RB_PROTO_ERROR_OUT_OF_RANGE},
+};
+
+START_TEST(test_app_limits)
+{
+	Reaction__ReactionMessage m = REACTION__REACTION_MESSAGE__INIT;
+	Reaction__ApplicationMessage am = REACTION__APPLICATION_MESSAGE__INIT;
+	g_autofree uint8_t *body = g_malloc0(RB_APP_BODY_MAX + 1);
+	g_autofree uint8_t *buf = NULL;
+	g_autoptr(GError) error = NULL;
+	RbRequest req;
+	RbProtoError code = 0;
+	gsize len;
+	bool ok;
+
+	am.type = (char *)app_limits[_i].type;
+	am.body.data = body;
+	am.body.len = app_limits[_i].body_len;
+	m.request_id = 3;
+	m.payload_case = REACTION__REACTION_MESSAGE__PAYLOAD_APPLICATION;
+	m.application = &am;
+	len = reaction__reaction_message__get_packed_size(&m);
+	buf = g_malloc(len);
+	reaction__reaction_message__pack(&m, buf);
+	ok = rb_codec_decode_request(buf, len, &req, &code, &error);
+	ck_assert_int_eq(ok, app_limits[_i].ok);
+	if (!ok) {
+		ck_assert_int_eq(code, app_limits[_i].code);
+		ck_assert_uint_eq(req.request_id, 3);
+		ck_assert_ptr_nonnull(error);
+	} else {
+		ck_assert_str_eq(req.app.type, app_limits[_i].type);
+		ck_assert_uint_eq(req.app.body_len, app_limits[_i].body_len);
+	}
+}
+END_TEST
+
+START_TEST(test_app_reply_round_trip)
+{
+	RbAppMessage app;
+	RbReply reply;
+	g_autofree uint8_t *enc = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	static const uint8_t body[] = {0x00, 0xff, 0x10};
+
+	ck_assert(rb_app_message_set(&app, "tick", body, sizeof(body), NULL));
+	enc = rb_codec_encode_application(&app, 9, &len);
+	ck_assert(rb_codec_decode_reply(enc, len, &reply, &error));
+	ck_assert_int_eq(reply.kind, RB_REPLY_APPLICATION);
+	ck_assert_uint_eq(reply.request_id, 9);
+	ck_assert_str_eq(reply.app.type, "tick");
+	ck_assert_uint_eq(reply.app.body_len, sizeof(body));
+	ck_assert_mem_eq(reply.app.body, body, sizeof(body));
+	g_clear_pointer(&enc, g_free);
+	/* The empty state (app_state before SetState) decodes too. */
+	memset(&app, 0, sizeof(app));
+	enc = rb_codec_encode_application(&app, 0, &len);
+	ck_assert(rb_codec_decode_reply(enc, len, &reply, &error));
+	ck_assert_int_eq(reply.kind, RB_REPLY_APPLICATION);
+	ck_assert_str_eq(reply.app.type, "");
+	/* rb_app_message_set() leaves @out alone on bad input. */
+	ck_assert(!rb_app_message_set(&app, "bad type", body, 1, &error));
+	ck_assert_str_eq(app.type, "");
+}
+END_TEST
+
+START_TEST(test_error_codes_new)
+{
+	RbReply reply;
+	g_autofree uint8_t *enc = NULL;
+	gsize len = 0;
+
+	enc = rb_codec_encode_error(RB_PROTO_ERROR_UNAVAILABLE,
+				    "no application", "", 4, &len);
+	ck_assert(rb_codec_decode_reply(enc, len, &reply, NULL));
+	ck_assert_int_eq(reply.error_code, RB_PROTO_ERROR_UNAVAILABLE);
+	g_clear_pointer(&enc, g_free);
+	enc = rb_codec_encode_error(RB_PROTO_ERROR_APPLICATION, "x", "", 4,
+				    &len);
+	ck_assert(rb_codec_decode_reply(enc, len, &reply, NULL));
+	ck_assert_int_eq(reply.error_code, RB_PROTO_ERROR_APPLICATION);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
 	Suite *s = suite_create("codec");
@@ -763,6 +899,12 @@ static Suite *codec_suite(void)
 	for (guint i = 0; i < G_N_ELEMENTS(bad_replies); i++)
 		add_loop(s, bad_replies[i].name, test_bad_reply, i, i + 1);
 	add_test(s, "/codec/reply/unknown-fields", test_reply_unknown_fields);
+	add_test(s, "/codec/application/request-bytes", test_app_request);
+	add_loop(s, "/codec/application/limits", test_app_limits, 0,
+		 G_N_ELEMENTS(app_limits));
+	add_test(s, "/codec/application/reply-round-trip",
+		 test_app_reply_round_trip);
+	add_test(s, "/codec/application/error-codes", test_error_codes_new);
 	return s;
 }
 
