@@ -17,5 +17,9 @@
 /* secure-read: reading it makes a phone pair or encrypt. Returns one byte,
  * 0x01. */
 #define RB_UUID_PAIR "7f3a0005-9c1e-4b5a-8d2f-52ea0c0b0a01"
+/* The box application's state: a ReactionMessage with an
+ * ApplicationMessage (read, unframed; notify, framed), set over D-Bus by
+ * Box1.SetState. Readable and subscribable without pairing. */
+#define RB_UUID_APP_STATE "7f3a0006-9c1e-4b5a-8d2f-52ea0c0b0a01"
 
 #define RB_NAME_PREFIX "Reaction_"
