@@ -761,6 +761,10 @@ const char *rb_ctl_proto_error_name(RbProtoError code)
 		return "ERROR_CODE_TOO_LARGE";
 	case RB_PROTO_ERROR_INTERNAL:
 		return "ERROR_CODE_INTERNAL";
+	case RB_PROTO_ERROR_UNAVAILABLE:
+		return "ERROR_CODE_UNAVAILABLE";
+	case RB_PROTO_ERROR_APPLICATION:
+		return "ERROR_CODE_APPLICATION";
 	}
 	return "ERROR_CODE_UNSPECIFIED";
 }
@@ -816,6 +820,9 @@ char *rb_ctl_reply_json(const RbReply *r, const char *source)
 	case RB_REPLY_ERROR:
 		rb_ctl_json_append_string(out, "error");
 		break;
+	case RB_REPLY_APPLICATION:
+		rb_ctl_json_append_string(out, "application");
+		break;
 	}
 	json_str(out, "source", source);
 	g_string_append_printf(out, ",\"request_id\":%u", r->request_id);
@@ -848,6 +855,14 @@ char *rb_ctl_reply_json(const RbReply *r, const char *source)
 		json_str(out, "message", r->error_message);
 		json_str(out, "field", r->error_field);
 		break;
+	case RB_REPLY_APPLICATION: {
+		g_autofree char *hex = rb_ctl_hex_string(r->app.body,
+							 r->app.body_len);
+
+		json_str(out, "app_type", r->app.type);
+		json_str(out, "body", hex);
+		break;
+	}
 	}
 	g_string_append_c(out, '}');
 	return g_string_free(out, FALSE);
@@ -896,6 +911,14 @@ char *rb_ctl_reply_text(const RbReply *r, const char *source)
 		if (r->error_message[0])
 			g_string_append_printf(out, ": %s", r->error_message);
 		break;
+	case RB_REPLY_APPLICATION: {
+		g_autofree char *hex = rb_ctl_hex_string(r->app.body,
+							 r->app.body_len);
+
+		g_string_append_printf(out, "%s: application %s [%s]", source,
+				       r->app.type, hex);
+		break;
+	}
 	}
 	if (r->request_id)
 		g_string_append_printf(out, " [request %u]", r->request_id);

@@ -24,6 +24,27 @@ bool rb_buttons_down(const RbButtons *b, RbButton button)
 	return b->stable[button];
 }
 
+bool rb_buttons_chord_held(const RbButtons *b)
+{
+	return b->chord_down;
+}
+
+static void push_edge(RbGestures *out, const RbButtons *b, RbButton button,
+		      RbTime at)
+{
+	RbDebouncedEdge *e;
+
+	if (out->n_edges >= RB_EDGES_MAX) {
+		out->edges_lost++;
+		return;
+	}
+	e = &out->edges[out->n_edges++];
+	e->button = button;
+	e->pressed = b->stable[button];
+	e->at = at;
+	e->chord_held = b->chord_down;
+}
+
 static void push(RbGestures *out, RbGesture g)
 {
 	if (out->n < RB_GESTURES_MAX)
@@ -94,6 +115,7 @@ void rb_buttons_advance(RbButtons *b, RbTime now, RbGestures *out)
 				push(out, RB_GESTURE_EXIT_TIMER_RESET);
 		}
 		update_chord(b, t);
+		push_edge(out, b, (RbButton)i, b->raw_since[i]);
 	}
 	check_chord(b, now, out);
 }

@@ -28,11 +28,26 @@ typedef enum {
 	RB_GESTURE_EXIT_TIMER_RESET,
 } RbGesture;
 
-/* Gestures recognised by one call; at most one per button plus the chord. */
+/* A debounced edge: @button's level became @pressed; @at is the raw edge
+ * that settled (the kernel's timestamp of the press or release). */
+typedef struct {
+	RbButton button;
+	bool pressed;
+	RbTime at;
+	bool chord_held; /* the chord's three buttons are all down after it */
+} RbDebouncedEdge;
+
+/* Gestures recognised by one call; at most one per button plus the chord.
+ * The debounced edges of the call too, in time order; if more settle in
+ * one call than fit, the oldest are kept and @edges_lost counts the rest. */
 #define RB_GESTURES_MAX 8
+#define RB_EDGES_MAX 16
 typedef struct {
 	RbGesture g[RB_GESTURES_MAX];
 	unsigned int n;
+	RbDebouncedEdge edges[RB_EDGES_MAX];
+	unsigned int n_edges;
+	unsigned int edges_lost;
 } RbGestures;
 
 typedef struct {
@@ -62,3 +77,6 @@ RbTime rb_buttons_next_deadline(const RbButtons *b);
 
 /* The debounced level of @button. */
 bool rb_buttons_down(const RbButtons *b, RbButton button);
+
+/* The chord's three buttons are all (debounced) down. */
+bool rb_buttons_chord_held(const RbButtons *b);

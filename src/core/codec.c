@@ -82,8 +82,7 @@ bool rb_app_type_valid(const char *type)
 	for (gsize i = 0; i < n; i++) {
 		char ch = type[i];
 
-		if (!g_ascii_isalnum(ch) && ch != '_' && ch != '.' &&
-		    ch != '-')
+		if (!g_ascii_isalnum(ch) && ch != '_' && ch != '.' && ch != '-')
 			return false;
 	}
 	return true;
@@ -255,8 +254,8 @@ static bool decode_app_request(const Reaction__ApplicationMessage *am,
 	GError *e = NULL;
 
 	req->kind = RB_REQUEST_APPLICATION;
-	if (rb_app_message_set(&req->app, am->type, am->body.data,
-			       am->body.len, &e))
+	if (rb_app_message_set(&req->app, am->type, am->body.data, am->body.len,
+			       &e))
 		return true;
 	if (code)
 		*code = g_error_matches(e, RB_ERROR, RB_ERROR_TOO_LARGE)
@@ -588,15 +587,16 @@ static bool decode_reply(const Reaction__ReactionMessage *m, RbReply *reply,
 		reply->kind = RB_REPLY_ERROR;
 		return decode_error(m->error, reply, error);
 	}
-	if (m->payload_case == REACTION__REACTION_MESSAGE__PAYLOAD_APPLICATION) {
+	if (m->payload_case ==
+	    REACTION__REACTION_MESSAGE__PAYLOAD_APPLICATION) {
 		const Reaction__ApplicationMessage *am = m->application;
 
 		reply->kind = RB_REPLY_APPLICATION;
 		/* An empty type: app_state before any state was set. */
 		if (am->type && !am->type[0] && am->body.len == 0)
 			return true;
-		return rb_app_message_set(&reply->app, am->type,
-					  am->body.data, am->body.len, error);
+		return rb_app_message_set(&reply->app, am->type, am->body.data,
+					  am->body.len, error);
 	}
 	if (m->base.n_unknown_fields)
 		return reply_invalid(error,

@@ -45,6 +45,7 @@ void rb_policy_config_init_defaults(RbPolicyConfig *cfg)
 	for (unsigned int i = 0; i < RB_SETTING_COUNT; i++)
 		cfg->value[i] = settings[i].def;
 	cfg->allow_legacy_keys = false;
+	cfg->allow_remote_pairing_mode = false;
 }
 
 bool rb_policy_config_apply(RbPolicyConfig *cfg, const RbConfigUpdate *update,
@@ -96,6 +97,7 @@ void rb_daemon_config_init_defaults(RbDaemonConfig *cfg)
 	cfg->display_width = 128;
 	cfg->display_height = 64;
 	cfg->display_file = g_strdup("/run/reaction-boxd/screen");
+	cfg->api_group = g_strdup("reaction");
 }
 
 void rb_daemon_config_clear(RbDaemonConfig *cfg)
@@ -109,6 +111,7 @@ void rb_daemon_config_clear(RbDaemonConfig *cfg)
 	g_clear_pointer(&cfg->fifo_path, g_free);
 	g_clear_pointer(&cfg->i2c_bus, g_free);
 	g_clear_pointer(&cfg->display_file, g_free);
+	g_clear_pointer(&cfg->api_group, g_free);
 }
 
 static void daemon_config_copy(RbDaemonConfig *dst, const RbDaemonConfig *src)
@@ -123,6 +126,7 @@ static void daemon_config_copy(RbDaemonConfig *dst, const RbDaemonConfig *src)
 	dst->fifo_path = g_strdup(src->fifo_path);
 	dst->i2c_bus = g_strdup(src->i2c_bus);
 	dst->display_file = g_strdup(src->display_file);
+	dst->api_group = g_strdup(src->api_group);
 }
 
 /* Display sizes per backend; the first is the default. */
@@ -238,6 +242,9 @@ static const KeyDef key_defs[] = {
 	 RB_SETTING_STALE_BOND_STRIKES},
 	{"Policy", "AllowLegacyKeys", KEY_KIND_BOOL,
 	 OFF(policy.allow_legacy_keys), 0},
+	{"Policy", "AllowRemotePairingMode", KEY_KIND_BOOL,
+	 OFF(policy.allow_remote_pairing_mode), 0},
+	{"API", "Group", KEY_KIND_TOKEN, OFF(api_group), 0},
 	{"Adapter", "Name", KEY_KIND_ADAPTER, OFF(adapter), 0},
 	{"Buttons", "Backend", KEY_KIND_BUTTONS_BACKEND, 0, 0},
 	{"Buttons", "Chip", KEY_KIND_TOKEN, OFF(gpio_chip), 0},
@@ -266,8 +273,8 @@ static const KeyDef key_defs[] = {
 };
 #undef OFF
 
-static const char *const group_names[] = {"Policy", "Adapter", "Buttons",
-					  "Display", NULL};
+static const char *const group_names[] = {"Policy",  "Adapter", "Buttons",
+					  "Display", "API",	NULL};
 
 #define I2C_ADDRESS_MIN 0x03
 #define I2C_ADDRESS_MAX 0x77

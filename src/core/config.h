@@ -35,6 +35,9 @@ typedef struct {
 	uint32_t value[RB_SETTING_COUNT];
 	/* Accept authenticated legacy (type 1) LTKs; config file only. */
 	bool allow_legacy_keys;
+	/* Let root open pairing mode over D-Bus (EnterPairingMode); config
+	 * file only, off by default: pairing mode is physical. */
+	bool allow_remote_pairing_mode;
 } RbPolicyConfig;
 
 /* A partial update: only the settings with has[i] set change. */
@@ -88,6 +91,8 @@ typedef struct {
 	unsigned int i2c_address;
 	unsigned int display_width, display_height; /* pixels or columns/rows */
 	char *display_file; /* file backend: path prefix */
+	/* [API] */
+	char *api_group; /* may read the properties and register: "reaction" */
 } RbDaemonConfig;
 
 void rb_daemon_config_init_defaults(RbDaemonConfig *cfg);

@@ -89,6 +89,11 @@ struct RbPolicy {
 	GArray *strikes; /* of Strikes, bonded peers */
 	uint32_t unknown_strikes;
 
+	/* An admin request whose PERSIST has not succeeded yet: undone if it
+	 * fails. */
+	bool forget_pending;
+	bool reset_pending;
+
 	bool shown_valid;
 	RbScreen shown;
 	bool access_valid;
@@ -432,6 +437,17 @@ static void start_pairing(RbPolicy *p, RbTime now, RbEffects *fx)
 static void handle_gestures(RbPolicy *p, const RbGestures *g, RbTime now,
 			    RbEffects *fx)
 {
+	/* The edges first, with the state they were pressed in: the press
+	 * that ends pairing mode was a pairing-mode press. */
+	for (unsigned int i = 0; i < g->n_edges; i++) {
+		RbEffect *e = emit(fx, RB_EFFECT_BUTTON);
+
+		e->edge = g->edges[i];
+		e->pairing = p->pairing;
+	}
+	if (g->edges_lost)
+		emit_log(fx, "%u button edges in one instant not reported",
+			 g->edges_lost);
 	for (unsigned int i = 0; i < g->n; i++) {
 		switch (g->g[i]) {
 		case RB_GESTURE_CHORD:
@@ -1061,11 +1077,35 @@ void rb_policy_set_name(RbPolicy *p, const char *name, RbTime now,
 	commit(p, now, fx);
 }
 
+/* The PIN failures and lockout as last stored, by CLOCK_BOOTTIME when
+ * stored in this boot (else a full lockout from now: fail safe). */
+static void restore_lockout(RbPolicy *p, RbTime now)
+{
+	const RbState *d = &p->st_disk;
+
+	p->st.pin_failures = d->pin_failures;
+	p->st.lockout_active = d->lockout_active;
+	p->st.lockout_start_wall_ms = d->lockout_start_wall_ms;
+	g_strlcpy(p->st.lockout_boot_id, d->lockout_boot_id,
+		  sizeof(p->st.lockout_boot_id));
+	p->st.lockout_start_boot_ms = d->lockout_start_boot_ms;
+	p->st.lockout_ms = d->lockout_ms;
+	if (!d->lockout_active)
+		return;
+	if (p->boot_id[0] && strcmp(d->lockout_boot_id, p->boot_id) == 0)
+		p->lockout_end = d->lockout_start_boot_ms + d->lockout_ms;
+	else
+		p->lockout_end = now + d->lockout_ms;
+	p->locked = p->lockout_end > now;
+}
+
 void rb_policy_persist_result(RbPolicy *p, const RbState *st, bool ok,
 			      RbTime now, RbEffects *fx)
 {
 	if (ok) {
 		p->st_disk = *st;
+		p->forget_pending = false;
+		p->reset_pending = false;
 		if (p->storage_failed) {
 			p->storage_failed = false;
 			emit_log(fx, "the state is stored again");
@@ -1108,6 +1148,36 @@ void rb_policy_persist_result(RbPolicy *p, const RbState *st, bool ok,
 			}
 		}
 	}
+	/* An owner forgotten (ForgetOwner, FactoryReset) but not stored is
+	 * still the owner: it keeps its bond and its write access. */
+	if (p->forget_pending && p->st_disk.has_owner && !p->st.has_owner) {
+		p->st.has_owner = true;
+		p->st.owner = p->st_disk.owner;
+		p->st.owner_key = p->st_disk.owner_key;
+		p->st.owner_paired_wall_ms = p->st_disk.owner_paired_wall_ms;
+		for (guint i = 0; i < p->conns->len; i++) {
+			Conn *o = &g_array_index(p->conns, Conn, i);
+
+			if (is_owner(p, &o->peer)) {
+				o->remove_bond = false;
+				o->downgraded = false;
+			}
+		}
+		emit_log(fx,
+			 "%s is still the owner: forgetting it could not "
+			 "be stored",
+			 p->st.owner.addr);
+	}
+	if (p->forget_pending)
+		p->st.owner_unknown = p->st_disk.owner_unknown;
+	/* A factory reset that is not stored did not reset the PIN
+	 * failures, the lockout or the stale flag. */
+	if (p->reset_pending) {
+		restore_lockout(p, now);
+		p->st.stale = p->st_disk.stale;
+	}
+	p->forget_pending = false;
+	p->reset_pending = false;
 	/* Config overrides that are not stored are not applied. */
 	p->st.overrides = p->st_disk.overrides;
 	apply_overrides(p);
@@ -1163,4 +1233,168 @@ bool rb_policy_is_downgraded(const RbPolicy *p, const RbPeer *peer)
 const RbState *rb_policy_state(const RbPolicy *p)
 {
 	return &p->st;
+}
+
+/* Admin requests */
+
+const char *rb_admin_result_text(RbAdminResult r)
+{
+	switch (r) {
+	case RB_ADMIN_DONE:
+		return "done";
+	case RB_ADMIN_NOTHING_TO_DO:
+		return "nothing to do";
+	case RB_ADMIN_NOT_ALLOWED:
+		return "pairing mode opens only at the box "
+		       "([Policy] AllowRemotePairingMode is false)";
+	case RB_ADMIN_LOCKED_OUT:
+		return "pairing is locked out after wrong PINs";
+	case RB_ADMIN_STORAGE_FAILED:
+		return "the state cannot be stored now; nothing changed";
+	}
+	return "unknown";
+}
+
+RbAdminResult rb_policy_exit_pairing(RbPolicy *p, RbTime now, RbEffects *fx)
+{
+	rb_policy_tick(p, now, fx);
+	if (!p->pairing) {
+		commit(p, now, fx);
+		return RB_ADMIN_NOTHING_TO_DO;
+	}
+	end_pairing(p, "ExitPairingMode over D-Bus", now, fx);
+	commit(p, now, fx);
+	return RB_ADMIN_DONE;
+}
+
+RbAdminResult rb_policy_enter_pairing(RbPolicy *p, RbTime now, RbEffects *fx)
+{
+	RbAdminResult r = RB_ADMIN_DONE;
+
+	rb_policy_tick(p, now, fx);
+	if (!p->cfg.allow_remote_pairing_mode)
+		r = RB_ADMIN_NOT_ALLOWED;
+	else if (p->locked)
+		r = RB_ADMIN_LOCKED_OUT;
+	else if (p->storage_failed)
+		r = RB_ADMIN_STORAGE_FAILED;
+	else if (p->pairing)
+		r = RB_ADMIN_NOTHING_TO_DO;
+	else
+		start_pairing(p, now, fx);
+	commit(p, now, fx);
+	return r;
+}
+
+/* Clears the owner and removes every bond (a connected peer's when it
+ * disconnects). The PERSIST comes first: the glue skips the removals if
+ * it fails. */
+static void forget_all(RbPolicy *p, const char *why, RbEffects *fx)
+{
+	if (p->st.has_owner)
+		emit_log(fx, "%s: %s is no longer the owner", why,
+			 p->st.owner.addr);
+	p->st.has_owner = false;
+	p->st.owner_unknown = false;
+	memset(&p->st.owner, 0, sizeof(p->st.owner));
+	p->st.owner_key = RB_KEY_UNKNOWN;
+	p->st.owner_paired_wall_ms = 0;
+	p->forget_pending = true;
+	persist(p, fx);
+	for (guint i = 0; i < p->bonds->len; i++)
+		drop_bond(p, &g_array_index(p->bonds, RbPeer, i), fx);
+}
+
+RbAdminResult rb_policy_forget_owner(RbPolicy *p, RbTime now, RbEffects *fx)
+{
+	rb_policy_tick(p, now, fx);
+	if (p->storage_failed) {
+		commit(p, now, fx);
+		return RB_ADMIN_STORAGE_FAILED;
+	}
+	if (!p->st.has_owner && !p->st.owner_unknown && p->bonds->len == 0) {
+		commit(p, now, fx);
+		return RB_ADMIN_NOTHING_TO_DO;
+	}
+	forget_all(p, "ForgetOwner over D-Bus", fx);
+	commit(p, now, fx);
+	return RB_ADMIN_DONE;
+}
+
+RbAdminResult rb_policy_factory_reset(RbPolicy *p, RbTime now, RbEffects *fx)
+{
+	rb_policy_tick(p, now, fx);
+	if (p->storage_failed) {
+		commit(p, now, fx);
+		return RB_ADMIN_STORAGE_FAILED;
+	}
+	end_pairing(p, "factory reset", now, fx);
+	p->locked = false;
+	p->st.lockout_active = false;
+	p->st.lockout_start_wall_ms = 0;
+	p->st.lockout_boot_id[0] = '\0';
+	p->st.lockout_start_boot_ms = 0;
+	p->st.lockout_ms = 0;
+	p->st.pin_failures = 0;
+	p->st.stale = RB_STALE_NONE;
+	g_array_set_size(p->strikes, 0);
+	p->unknown_strikes = 0;
+	memset(&p->st.overrides, 0, sizeof(p->st.overrides));
+	apply_overrides(p);
+	p->reset_pending = true;
+	emit_log(fx, "factory reset over D-Bus");
+	forget_all(p, "factory reset", fx);
+	for (guint i = 0; i < p->conns->len; i++)
+		emit_peer(fx, RB_EFFECT_DISCONNECT,
+			  &g_array_index(p->conns, Conn, i).peer);
+	commit(p, now, fx);
+	return RB_ADMIN_DONE;
+}
+
+GArray *rb_policy_peers(const RbPolicy *p)
+{
+	GArray *out = g_array_new(FALSE, TRUE, sizeof(RbPeerInfo));
+
+	for (guint i = 0; i < p->conns->len; i++) {
+		const Conn *c = &g_array_index(p->conns, Conn, i);
+		RbPeerInfo info;
+
+		info.peer = c->peer;
+		if (c->downgraded)
+			info.access = RB_PEER_DOWNGRADED;
+		else if (is_owner(p, &c->peer))
+			info.access = RB_PEER_OWNER;
+		else
+			info.access = RB_PEER_READ_ONLY;
+		g_array_append_val(out, info);
+	}
+	return out;
+}
+
+const char *rb_peer_access_name(RbPeerAccess a)
+{
+	switch (a) {
+	case RB_PEER_READ_ONLY:
+		return "read-only";
+	case RB_PEER_OWNER:
+		return "owner";
+	case RB_PEER_DOWNGRADED:
+		return "downgraded";
+	}
+	return "unknown";
+}
+
+bool rb_policy_chord_held(const RbPolicy *p)
+{
+	return rb_buttons_chord_held(&p->buttons);
+}
+
+uint32_t rb_policy_pairing_seconds_left(const RbPolicy *p, RbTime now)
+{
+	return p->pairing ? secs_left(p->pairing_deadline, now) : 0;
+}
+
+uint32_t rb_policy_lockout_seconds_left(const RbPolicy *p, RbTime now)
+{
+	return p->locked ? secs_left(p->lockout_end, now) : 0;
 }

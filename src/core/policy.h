@@ -34,6 +34,9 @@ typedef enum {
 	/* Log @text at notice level (e.g. the PIN, for boxes without a
 	 * working display). */
 	RB_EFFECT_LOG,
+	/* A debounced button edge, @edge, for the box's software;
+	 * @pairing: pairing mode was open when it was pressed. */
+	RB_EFFECT_BUTTON,
 } RbEffectKind;
 
 typedef struct {
@@ -54,6 +57,8 @@ typedef struct {
 	RbAccess access;
 	RbState state;
 	char text[128];
+	RbDebouncedEdge edge;
+	bool pairing;
 } RbEffect;
 
 typedef GArray RbEffects; /* of RbEffect */
@@ -194,6 +199,56 @@ bool rb_policy_set_config(RbPolicy *p, const RbConfigUpdate *update,
 /* The advertised name changed (the adapter became known). */
 void rb_policy_set_name(RbPolicy *p, const char *name, RbTime now,
 			RbEffects *fx);
+
+/*
+ * Admin requests (the D-Bus API; who may ask is rb_api_authorize()'s
+ * business). Each returns whether it was carried out; one that changes
+ * what is persisted emits the PERSIST first, and is undone if that fails
+ * (rb_policy_persist_result()), so the caller answers only after the
+ * store's result.
+ */
+typedef enum {
+	RB_ADMIN_DONE = 0,
+	RB_ADMIN_NOTHING_TO_DO, /* e.g. pairing mode was not open */
+	RB_ADMIN_NOT_ALLOWED, /* [Policy] AllowRemotePairingMode is off */
+	RB_ADMIN_LOCKED_OUT,
+	RB_ADMIN_STORAGE_FAILED, /* the state cannot be stored now */
+} RbAdminResult;
+
+/* A short English explanation of @r. */
+const char *rb_admin_result_text(RbAdminResult r);
+
+RbAdminResult rb_policy_exit_pairing(RbPolicy *p, RbTime now, RbEffects *fx);
+RbAdminResult rb_policy_enter_pairing(RbPolicy *p, RbTime now, RbEffects *fx);
+/* The owner loses ownership and its bond (at once, or when it
+ * disconnects); so does any bond the box holds. */
+RbAdminResult rb_policy_forget_owner(RbPolicy *p, RbTime now, RbEffects *fx);
+/* Every bond, the owner, the config overrides, the PIN failures and
+ * lockout, the stale-bond flag; every peer is disconnected and pairing
+ * mode ends. The config file's settings stay. */
+RbAdminResult rb_policy_factory_reset(RbPolicy *p, RbTime now, RbEffects *fx);
+
+/* A connected peer's access, as the D-Bus API shows it. */
+typedef enum {
+	RB_PEER_READ_ONLY = 0,
+	RB_PEER_OWNER,
+	RB_PEER_DOWNGRADED,
+} RbPeerAccess;
+
+typedef struct {
+	RbPeer peer;
+	RbPeerAccess access;
+} RbPeerInfo;
+
+/* The connected peers, in connection order (a new GArray of RbPeerInfo). */
+GArray *rb_policy_peers(const RbPolicy *p);
+const char *rb_peer_access_name(RbPeerAccess a);
+
+/* The chord's three buttons are all held (debounced). */
+bool rb_policy_chord_held(const RbPolicy *p);
+/* Seconds left in pairing mode and lockout, as the display shows them. */
+uint32_t rb_policy_pairing_seconds_left(const RbPolicy *p, RbTime now);
+uint32_t rb_policy_lockout_seconds_left(const RbPolicy *p, RbTime now);
 
 /* Accessors for the glue and the tests. */
 const RbPolicyConfig *rb_policy_config(const RbPolicy *p);

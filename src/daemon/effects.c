@@ -205,6 +205,9 @@ static bool run_effect(RbDaemon *d, const RbEffect *e)
 	case RB_EFFECT_LOG:
 		g_message("%s", e->text);
 		break;
+	case RB_EFFECT_BUTTON:
+		/* For the box's software: the D-Bus API's Button signal. */
+		break;
 	}
 	return true;
 }

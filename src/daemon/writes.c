@@ -99,6 +99,11 @@ static void handle_request(RbDaemon *d, GBytes *msg)
 		g_message("config changed over BLE");
 		reply_config(d, req.request_id);
 		break;
+	case RB_REQUEST_APPLICATION:
+		reply_error(d, RB_PROTO_ERROR_UNAVAILABLE,
+			    "no application is registered on the box", "",
+			    req.request_id);
+		break;
 	}
 }
 

@@ -742,8 +742,8 @@ END_TEST
 /* Hand-encoded: version 1, request_id 7, application {type "reset",
  * body 01 02}: the worked example of reaction-boxd-gatt(7). */
 static const uint8_t app_request_bytes[] = {
-	0x08, 0x01, 0x10, 0x07, 0xa2, 0x01, 0x0b, 0x0a, 0x05, 'r',
-	'e',  's',  'e',  't',  0x12, 0x02, 0x01, 0x02,
+	0x08, 0x01, 0x10, 0x07, 0xa2, 0x01, 0x0b, 0x0a, 0x05,
+	'r',  'e',  's',  'e',	't',  0x12, 0x02, 0x01, 0x02,
 };
 
 START_TEST(test_app_request)
@@ -782,10 +782,10 @@ static const struct {
 	{"x", RB_APP_BODY_MAX + 1, false, RB_PROTO_ERROR_TOO_LARGE},
 	{"x", RB_APP_BODY_MAX, true, 0},
 	{"start_timer.v2-A", 0, true, 0},
-	{"0123456789012345678901234567890123456789012345678901234567890123",
-	 1, true, 0},
-	{"01234567890123456789012345678901234567890123456789012345678901234",
-	 1, false, RB_PROTO_ERROR_OUT_OF_RANGE},
+	{"0123456789012345678901234567890123456789012345678901234567890123", 1,
+	 true, 0},
+	{"01234567890123456789012345678901234567890123456789012345678901234", 1,
+	 false, RB_PROTO_ERROR_OUT_OF_RANGE},
 };
 
 START_TEST(test_app_limits)

@@ -303,17 +303,19 @@ static const InvalidCase invalid_cases[] = {
 	{"[Policy]\nPinFailureLimit=3\nPinLimit=3\n", RB_ERROR_INVALID,
 	 P "3: [Policy] PinLimit=3: unknown key (allowed PairingTimeoutMs, "
 	   "PinFailureLimit, PinLockoutMs, StaleBondWindowMs, "
-	   "StaleBondStrikes, AllowLegacyKeys)"},
+	   "StaleBondStrikes, AllowLegacyKeys, "
+	   "AllowRemotePairingMode)"},
 	{"[Policy]\npinfailurelimit=3\n", RB_ERROR_INVALID, NULL},
 	{"[Policy]\nPinFailureLimit[de]=3\n", RB_ERROR_INVALID,
 	 P "2: [Policy] PinFailureLimit[de]=3: unknown key (allowed "
 	   "PairingTimeoutMs, PinFailureLimit, PinLockoutMs, "
-	   "StaleBondWindowMs, StaleBondStrikes, AllowLegacyKeys)"},
+	   "StaleBondWindowMs, StaleBondStrikes, AllowLegacyKeys, "
+	   "AllowRemotePairingMode)"},
 	{"[Adapter]\nAddress=hci0\n", RB_ERROR_INVALID,
 	 P "2: [Adapter] Address=hci0: unknown key (allowed Name)"},
 	{"[Policy]\n\n[Polcy]\nPinFailureLimit=3\n", RB_ERROR_INVALID,
 	 P "3: [Polcy]: unknown group (allowed Policy, Adapter, Buttons, "
-	   "Display)"},
+	   "Display, API)"},
 	/* duplicates */
 	{"[Policy]\nPinFailureLimit=3\nPinFailureLimit = 4\n", RB_ERROR_INVALID,
 	 P "3: [Policy] PinFailureLimit=4: duplicate key (first set on line "
