@@ -77,6 +77,13 @@ static const CharDef char_defs[RB_GATT_CHAR_COUNT] = {
 			       TRUE,
 			       FALSE,
 			       FALSE},
+	[RB_GATT_CHAR_APP_STATE] = {"app_state",
+				    RB_GATT_SERVICE_PATH "/char4",
+				    RB_UUID_APP_STATE,
+				    {"read", "notify", NULL},
+				    TRUE,
+				    FALSE,
+				    TRUE},
 };
 
 typedef struct {

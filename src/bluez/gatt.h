@@ -2,12 +2,17 @@
 /*
  * RbGatt: the daemon's GATT application, a GDBusObjectManagerServer at
  * RB_GATT_ROOT_PATH holding one primary service (RB_UUID_SERVICE) at
- * RB_GATT_ROOT_PATH "/service0" and its characteristics at .../char0..3:
+ * RB_GATT_ROOT_PATH "/service0" and its characteristics at .../char0..4:
  *
- *   char0 protocol  RB_UUID_PROTOCOL  "read", "write", "notify"
- *   char1 ota_data  RB_UUID_OTA_DATA  "write"
- *   char2 access    RB_UUID_ACCESS    "read", "notify"
- *   char3 pair      RB_UUID_PAIR      "secure-read"
+ *   char0 protocol   RB_UUID_PROTOCOL   "read", "write", "notify"
+ *   char1 ota_data   RB_UUID_OTA_DATA   "write"
+ *   char2 access     RB_UUID_ACCESS     "read", "notify"
+ *   char3 pair       RB_UUID_PAIR       "secure-read"
+ *   char4 app_state  RB_UUID_APP_STATE  "read", "notify"
+ *
+ * The root is below /org/reactionbox, where the daemon's own D-Bus API
+ * (src/api/) lives: the guard below refuses the standard interfaces on
+ * the GATT objects only.
  *
  * Never "write-without-response": BlueZ would acknowledge such writes before
  * the application could refuse them.
@@ -51,7 +56,7 @@
 #include "bluez/bluez.h"
 #include "core/types.h"
 
-#define RB_GATT_ROOT_PATH "/org/reactionbox"
+#define RB_GATT_ROOT_PATH "/org/reactionbox/gatt"
 #define RB_GATT_SERVICE_PATH RB_GATT_ROOT_PATH "/service0"
 
 typedef enum {
@@ -59,10 +64,11 @@ typedef enum {
 	RB_GATT_CHAR_OTA_DATA = 1,
 	RB_GATT_CHAR_ACCESS = 2,
 	RB_GATT_CHAR_PAIR = 3,
+	RB_GATT_CHAR_APP_STATE = 4,
 } RbGattChar;
-#define RB_GATT_CHAR_COUNT 4
+#define RB_GATT_CHAR_COUNT 5
 
-/* "protocol", "ota_data", "access", "pair". */
+/* "protocol", "ota_data", "access", "pair", "app_state". */
 const char *rb_gatt_char_name(RbGattChar which);
 /* RB_GATT_SERVICE_PATH "/char0" etc. */
 const char *rb_gatt_char_path(RbGattChar which);
@@ -108,7 +114,8 @@ typedef struct {
 	RbGattWriteResult (*write)(RbGattChar which, const char *device_path,
 				   GBytes *value, void *user_data);
 	/*
-	 * StartNotify / StopNotify on @which (PROTOCOL or ACCESS). BlueZ 5.66
+	 * StartNotify / StopNotify on @which (PROTOCOL, ACCESS or
+	 * APP_STATE). BlueZ 5.66
 	 * calls StartNotify for every peer enabling notifications and
 	 * StopNotify only when the last one disables them, so
 	 * @subscribers counts StartNotify calls since the last StopNotify.

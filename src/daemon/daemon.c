@@ -252,6 +252,7 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 	d->advert = rb_advert_new(d->bluez, d->name, NULL, d, error);
 	if (!d->advert)
 		return NULL;
+	d->api = rb_api_new(bus, d->cfg->api_group, &api_callbacks, d);
 	run_effects(d);
 
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
@@ -353,6 +354,8 @@ void rb_daemon_free(RbDaemon *d)
 	g_clear_handle_id(&d->agent_check_id, g_source_remove);
 	if (d->display)
 		rb_display_flush(d->display);
+	g_clear_pointer(&d->api, rb_api_free);
+	g_clear_pointer(&d->app_state, g_free);
 	g_clear_pointer(&d->advert, rb_advert_free);
 	g_clear_pointer(&d->gatt, rb_gatt_free);
 	g_clear_pointer(&d->agent_watch, rb_agent_watch_free);

@@ -206,7 +206,7 @@ static bool run_effect(RbDaemon *d, const RbEffect *e)
 		g_message("%s", e->text);
 		break;
 	case RB_EFFECT_BUTTON:
-		/* For the box's software: the D-Bus API's Button signal. */
+		app_button(d, e);
 		break;
 	}
 	return true;
@@ -244,6 +244,7 @@ bool run_effects(RbDaemon *d)
 	}
 	rb_policy_clock(d->policy, now_ms(), wall_ms());
 	schedule(d);
+	app_refresh(d);
 	return all_stored;
 }
 

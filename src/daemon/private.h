@@ -12,10 +12,13 @@
  *   pairing.c       the agent's passkeys, the default agent taken back
  *   registration.c  registration with BlueZ, step by step
  *   devices.c       org.bluez coming and going, adapters, devices, bonds
+ *   app.c           the box's software: the D-Bus API (src/api/), the
+ *                   owner's application messages and their answers
  * What one file uses only is static there.
  */
 #pragma once
 
+#include "api/api.h"
 #include "bluez/advert.h"
 #include "bluez/agent-watch.h"
 #include "bluez/agent.h"
@@ -61,6 +64,8 @@ struct RbDaemon {
 	RbAdvert *advert;
 	RbButtonsSource *buttons;
 	RbDisplay *display;
+	RbApi *api; /* NULL without a D-Bus API (tests) */
+	RbAppMessage *app_state; /* Box1.SetState's, or NULL */
 
 	/* The adapter in use. */
 	char *adapter_path;
@@ -159,6 +164,14 @@ extern const RbAgentCallbacks agent_callbacks;
 
 /* registration.c */
 void reg_run(RbDaemon *d, RegStep step);
+
+/* app.c */
+void app_button(RbDaemon *d, const RbEffect *e);
+void app_refresh(RbDaemon *d);
+void app_deliver(RbDaemon *d, const RbAppMessage *msg, const RbPeer *owner,
+		 uint32_t request_id);
+GBytes *app_state_value(RbDaemon *d);
+extern const RbApiCallbacks api_callbacks;
 
 /* devices.c */
 void reconcile_bonds(RbDaemon *d);

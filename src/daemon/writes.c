@@ -56,7 +56,7 @@ static void reply_config(RbDaemon *d, uint32_t request_id)
 	notify_framed(d, RB_GATT_CHAR_PROTOCOL, msg, len);
 }
 
-static void handle_request(RbDaemon *d, GBytes *msg)
+static void handle_request(RbDaemon *d, const RbPeer *peer, GBytes *msg)
 {
 	RbRequest req;
 	RbProtoError code = RB_PROTO_ERROR_MALFORMED;
@@ -100,9 +100,8 @@ static void handle_request(RbDaemon *d, GBytes *msg)
 		reply_config(d, req.request_id);
 		break;
 	case RB_REQUEST_APPLICATION:
-		reply_error(d, RB_PROTO_ERROR_UNAVAILABLE,
-			    "no application is registered on the box", "",
-			    req.request_id);
+		/* It passed the four checks: for the box's application. */
+		app_deliver(d, &req.app, peer, req.request_id);
 		break;
 	}
 }
@@ -170,7 +169,7 @@ static RbGattWriteResult on_gatt_write(RbGattChar which, const char *path,
 	case RB_FRAME_MORE:
 		break;
 	case RB_FRAME_COMPLETE:
-		handle_request(d, msg);
+		handle_request(d, &f.peer, msg);
 		break;
 	case RB_FRAME_ERROR:
 		reply_error(d,
@@ -216,6 +215,8 @@ static GBytes *on_gatt_read(RbGattChar which, const char *path, void *data)
 			run_effects(d);
 		}
 		return g_bytes_new_static(&one, 1);
+	case RB_GATT_CHAR_APP_STATE:
+		return app_state_value(d);
 	case RB_GATT_CHAR_OTA_DATA:
 		return NULL;
 	}

@@ -694,11 +694,11 @@ static const struct {
 	const char *uuid;
 	const char *flags;
 } expected_chars[] = {
-	{RB_UUID_PROTOCOL, "read,write,notify"},
-	{RB_UUID_OTA_DATA, "write"},
-	{RB_UUID_ACCESS, "read,notify"},
-	{RB_UUID_PAIR, "secure-read"},
+	{RB_UUID_PROTOCOL, "read,write,notify"}, {RB_UUID_OTA_DATA, "write"},
+	{RB_UUID_ACCESS, "read,notify"},	 {RB_UUID_PAIR, "secure-read"},
+	{RB_UUID_APP_STATE, "read,notify"},
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(expected_chars) == RB_GATT_CHAR_COUNT);
 
 START_TEST(test_gatt_register_tree)
 {
@@ -712,7 +712,7 @@ START_TEST(test_gatt_register_tree)
 				   (gpointer)rb_gatt_register_finish));
 	ck_assert_msg(rec.ok, "%s", rec.error ? rec.error->message : "");
 	ck_assert_int_ge(fake_find_call("RegisterApplication " FAKE_ADAPTER
-					" ('/org/reactionbox', {})"),
+					" ('/org/reactionbox/gatt', {})"),
 			 0);
 	ck_assert_str_eq(rb_gatt_registered_adapter(gatt), FAKE_ADAPTER);
 	ck_assert_msg(fake->app_objects, "GetManagedObjects failed: %s",
@@ -766,13 +766,13 @@ START_TEST(test_gatt_register_tree)
 		g_variant_unref(ifaces);
 	}
 	ck_assert_int_eq(services, 1);
-	ck_assert_int_eq(chars, 4);
+	ck_assert_int_eq(chars, RB_GATT_CHAR_COUNT);
 
 	RUN_ASYNC(rb_gatt_unregister(gatt, NULL, async_done,
 				     (gpointer)rb_gatt_unregister_finish));
 	ck_assert(rec.ok);
 	ck_assert_int_ge(fake_find_call("UnregisterApplication " FAKE_ADAPTER
-					" ('/org/reactionbox',)"),
+					" ('/org/reactionbox/gatt',)"),
 			 0);
 	ck_assert_ptr_null(rb_gatt_registered_adapter(gatt));
 }

@@ -19,14 +19,14 @@ case $(box_screen) in
 PIN*) fail "a stranger made the box show a PIN" ;;
 esac
 step "a stranger writes the protocol characteristic"
-if busctl --system call "$me" /org/reactionbox/service0/char0 \
+if busctl --system call "$me" /org/reactionbox/gatt/service0/char0 \
 	org.bluez.GattCharacteristic1 WriteValue 'aya{sv}' 1 0 1 device o "$dev" \
 	2>"$T/err"; then
 	fail "WriteValue from a stranger was served"
 fi
 cat "$T/err"
 step "a stranger reads the access characteristic"
-if busctl --system call "$me" /org/reactionbox/service0/char2 \
+if busctl --system call "$me" /org/reactionbox/gatt/service0/char2 \
 	org.bluez.GattCharacteristic1 ReadValue 'a{sv}' 0 2>"$T/err"; then
 	fail "ReadValue from a stranger was served"
 fi
