@@ -708,6 +708,83 @@ START_TEST(test_crashing_application)
 }
 END_TEST
 
+/* gdbus monitor as @who, until the daemon's Button signal went out. */
+static GSubprocess *monitor_as(const char *who, GInputStream **out)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *addr = g_strdup_printf("--address=%s", fx.address);
+	g_autofree char *groups = g_strdup_printf("--groups=%u", test_gid);
+	GSubprocess *p = g_subprocess_new(
+		G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+			G_SUBPROCESS_FLAGS_STDERR_MERGE,
+		&error, "setpriv", "--reuid=" NOBODY, "--regid=" NOBODY,
+		strcmp(who, "member") == 0 ? groups : "--clear-groups", "--",
+		"gdbus", "monitor", addr, "--dest=" RB_API_NAME, NULL);
+
+	ck_assert_msg(p != NULL, "%s", error ? error->message : "");
+	*out = g_subprocess_get_stdout_pipe(p);
+	return p;
+}
+
+typedef struct {
+	GString *text;
+	bool eof;
+} Reader;
+
+static void collect(GInputStream *in, Reader *r, unsigned int ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+	char buf[4096];
+
+	/* Non-blocking reads from the pipe while the loop serves the bus. */
+	while (g_get_monotonic_time() < end) {
+		gssize n = g_pollable_input_stream_read_nonblocking(
+			G_POLLABLE_INPUT_STREAM(in), buf, sizeof(buf), NULL,
+			NULL);
+
+		if (n > 0)
+			g_string_append_len(r->text, buf, n);
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(2000);
+	}
+}
+
+/* The daemon's signals reach the group and not anyone else. */
+START_TEST(test_signals_confined)
+{
+	GInputStream *in_member, *in_nobody;
+	g_autoptr(GSubprocess) member = monitor_as("member", &in_member);
+	g_autoptr(GSubprocess) nobody = monitor_as("nobody", &in_nobody);
+	Reader rm = {g_string_new(NULL), false};
+	Reader rn = {g_string_new(NULL), false};
+
+	/* Both are listening once they have looked the name up. */
+	for (int i = 0; i < 300 && (!strstr(rm.text->str, "is owned by") ||
+				    !strstr(rn.text->str, "is owned by"));
+	     i++) {
+		collect(in_member, &rm, 50);
+		collect(in_nobody, &rn, 50);
+	}
+	ck_assert_msg(strstr(rm.text->str, "is owned by"), "%s", rm.text->str);
+	rb_api_button(fx.api, RB_BUTTON_TIMER_530, true, 1234, false, false);
+	for (int i = 0; i < 300 && !strstr(rm.text->str, "Button"); i++) {
+		collect(in_member, &rm, 50);
+		collect(in_nobody, &rn, 20);
+	}
+	collect(in_nobody, &rn, 500);
+	ck_assert_msg(strstr(rm.text->str, "Button ('TIMER_530', true"), "%s",
+		      rm.text->str);
+	ck_assert_msg(!strstr(rn.text->str, "Button"), "nobody got: %s",
+		      rn.text->str);
+	g_subprocess_force_exit(member);
+	g_subprocess_force_exit(nobody);
+	g_subprocess_wait(member, NULL, NULL);
+	g_subprocess_wait(nobody, NULL, NULL);
+	g_string_free(rm.text, TRUE);
+	g_string_free(rn.text, TRUE);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
 	Suite *s = suite_create("api");
@@ -722,6 +799,7 @@ static Suite *api_suite(void)
 	tcase_add_test(tc, test_notify_and_state);
 	tcase_add_test(tc, test_hanging_application);
 	tcase_add_test(tc, test_crashing_application);
+	tcase_add_test(tc, test_signals_confined);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("open-bus");
 	tcase_add_checked_fixture(tc, setup_open, stop_bus);

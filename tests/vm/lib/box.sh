@@ -15,6 +15,10 @@
 #   phone / phone2 ARGS...    reaction-boxctl on the phone adapters
 #   expect_rc N CMD...        run CMD, fail unless it exits N
 #   box_bond_exists ADDR      the box's BlueZ holds a bond for ADDR
+#   app_start / app_kill      examples/quiz-timer next to the daemon (log:
+#                             $T/app.log) / SIGKILL it, waiting until the
+#                             daemon forgot it
+#   wait_app REGEX [SECS]     wait until the application's log matches
 #   step / pass / fail        transcript lines
 set -euo pipefail
 # shellcheck disable=SC2119,SC2120 # box_start takes optional [Policy] lines
@@ -41,8 +45,46 @@ fail() {
 [ -x "$BOXD" ] || fail "$BOXD not built (set RB_BUILD to the build directory)"
 [ -x "$BOXCTL" ] || fail "$BOXCTL not built"
 
+APP_PID=
+QUIZ_TIMER=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/examples/quiz-timer
+
+app_start() {
+	local before=0
+	[ -f "$T/app.log" ] && before=$(grep -c "registered as the box's application" "$T/app.log" || true)
+	python3 -u "$QUIZ_TIMER" >>"$T/app.log" 2>&1 &
+	APP_PID=$!
+	local end=$((SECONDS + 60)) c
+	while :; do
+		c=$(grep -c "registered as the box's application" "$T/app.log" || true)
+		[ "${c:-0}" -gt "$before" ] && break
+		kill -0 "$APP_PID" 2>/dev/null || { cat "$T/app.log"; fail "quiz-timer died"; }
+		[ "$SECONDS" -lt "$end" ] || { cat "$T/app.log"; fail "quiz-timer did not register within 60 s"; }
+		sleep 0.2
+	done
+	wait_log "application .* registered at /org/reactionbox/app/quiztimer"
+}
+
+app_kill() {
+	local before
+	before=$(grep -c "left the bus: forgotten" "$T/boxd.log" || true)
+	kill -KILL "$APP_PID"
+	wait "$APP_PID" 2>/dev/null || true
+	APP_PID=
+	_wait_count "left the bus: forgotten" $((before + 1)) 60 ||
+		fail "the daemon did not forget the killed application"
+}
+
+wait_app() { # REGEX [SECS]
+	local end=$((SECONDS + ${2:-30}))
+	until grep -q -E "$1" "$T/app.log" 2>/dev/null; do
+		[ "$SECONDS" -lt "$end" ] || { cat "$T/app.log"; fail "the application never logged /$1/"; }
+		sleep 0.2
+	done
+}
+
 _box_cleanup() {
 	local p
+	[ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null || true
 	for p in "${WATCH_PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done

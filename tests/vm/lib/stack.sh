@@ -91,6 +91,8 @@ _stack_kill() {
 	rm -f "$STACK_RUN/$name.pid"
 }
 
+_STACK_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+
 stack_start_bus() {
 	local out
 	out=$(_stack_out)
@@ -98,7 +100,18 @@ stack_start_bus() {
 	if _stack_alive dbus; then
 		return 0
 	fi
-	dbus-daemon --system --nofork --nopidfile >>"$out/dbus.log" 2>&1 &
+	# The system bus as Debian configures it, plus reaction-boxd's bus
+	# policy from the tree (the root is read-only: nothing is installed).
+	local conf=$STACK_RUN/system-bus.conf
+	cat >"$conf" <<-EOF
+		<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+		 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+		<busconfig>
+		  <include>/usr/share/dbus-1/system.conf</include>
+		  <include>$_STACK_SRC/data/org.reactionbox.conf</include>
+		</busconfig>
+	EOF
+	dbus-daemon --config-file="$conf" --nofork --nopidfile >>"$out/dbus.log" 2>&1 &
 	echo $! >"$STACK_RUN/dbus.pid"
 	if ! _stack_wait_progress dbus test -S /run/dbus/system_bus_socket; then
 		STACK_ERROR="dbus-daemon --system did not start: $STACK_WAIT_WHY (see dbus.log)"
