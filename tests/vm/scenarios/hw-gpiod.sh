@@ -45,6 +45,7 @@ remove_sim() {
 
 cleanup() {
 	local rc=$? n
+	[ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null || true
 	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
 		kill -TERM "$daemon_pid" 2>/dev/null || true
 		for ((n = 0; n < 50; n++)); do
@@ -164,6 +165,15 @@ wait_for 10 "Pairable false" pairable_is false ||
 	fail "Pairable is '$(pairable)' before the chord, want 'b false'"
 step "daemon up: screen IDLE, Pairable false"
 
+# --- the box's application reads the buttons through the daemon ------------
+app_pid=
+python3 -u examples/quiz-timer >"$work/app.log" 2>&1 &
+app_pid=$!
+app_has() { grep -q -E "$1" "$work/app.log"; }
+wait_for 60 "quiz-timer's registration" app_has "registered as the box's application" ||
+	fail "quiz-timer did not register: $(cat "$work/app.log")"
+step "quiz-timer registered"
+
 # --- the chord: QUIZZER_RESET + TIMER_530 + CONTEST held 2 s --------------
 step "holding the chord"
 press GPIO17
@@ -190,6 +200,24 @@ wait_for 10 "the IDLE screen" screen_is IDLE ||
 wait_for 10 "Pairable false" pairable_is false ||
 	fail "after TIMER_RESET Pairable is '$(pairable)', want 'b false'"
 step "TIMER_RESET: screen IDLE, Pairable false"
+
+# --- the application saw those edges, and a quiz press -----------------------
+press GPIO22
+sleep 0.2
+release GPIO22
+wait_for 10 "the application's TIMER_530" app_has '^button TIMER_530 pressed$' ||
+	fail "quiz-timer did not see TIMER_530: $(cat "$work/app.log")"
+wait_for 10 "the answer timer" app_has '^phase answer5' ||
+	fail "quiz-timer did not start its timer: $(cat "$work/app.log")"
+app_has '^button CONTEST pressed \(ignored' ||
+	fail "the chord's CONTEST press was not marked: $(cat "$work/app.log")"
+app_has '^button TIMER_RESET pressed \(ignored' ||
+	fail "the press that closed pairing mode was not marked: $(cat "$work/app.log")"
+if command -v gpioinfo >/dev/null; then
+	consumer_is || fail "the daemon no longer holds the lines"
+fi
+step "quiz-timer saw every edge while the daemon held the lines"
+kill "$app_pid" 2>/dev/null || true
 
 grep -E 'display:|CRITICAL' "$work/daemon.log" &&
 	fail "the daemon logged a display or critical failure"
