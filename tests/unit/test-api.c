@@ -96,6 +96,7 @@ static char *shipped_policy(void)
 	g_autofree char *from = g_strdup_printf("group=\"%s\"", "reaction");
 	g_autofree char *to = g_strdup_printf("group=\"%s\"", test_group);
 	g_auto(GStrv) parts = NULL;
+	g_autofree char *inner = NULL;
 	const char *start, *end;
 
 	ck_assert_msg(g_file_get_contents(path, &text, NULL, &error), "%s",
@@ -105,7 +106,8 @@ static char *shipped_policy(void)
 	end = strstr(text, "</busconfig>");
 	ck_assert(start && end);
 	start += strlen("<busconfig>");
-	parts = g_strsplit(g_strndup(start, (gsize)(end - start)), from, -1);
+	inner = g_strndup(start, (gsize)(end - start));
+	parts = g_strsplit(inner, from, -1);
 	ck_assert_uint_eq(g_strv_length(parts), 2); /* one group policy */
 	return g_strjoinv(to, parts);
 }
@@ -460,9 +462,10 @@ static void app_call(GDBusConnection *c, const char *sender, const char *path,
 	ck_assert(g_variant_lookup(info, "request_id", "u", &rid));
 	if (fx.app_hangs) {
 		/* Never answers (until the test ends). */
+		/* The handler owns @inv: keep it unanswered. */
 		if (fx.held)
 			g_object_unref(fx.held);
-		fx.held = g_object_ref(inv);
+		fx.held = inv;
 		return;
 	}
 	if (strcmp(type, "fail") == 0) {
@@ -471,7 +474,7 @@ static void app_call(GDBusConnection *c, const char *sender, const char *path,
 		return;
 	}
 	g_dbus_method_invocation_return_value(
-		inv, g_variant_new("(s@ay)", "ok", g_variant_ref(body)));
+		inv, g_variant_new("(s@ay)", "ok", body));
 }
 
 static const GDBusInterfaceVTable app_vtable = {.method_call = app_call};
@@ -811,6 +814,8 @@ static Suite *api_suite(void)
 
 int main(void)
 {
+	static const char *const tools[] = {"dbus-daemon", "setpriv", "gdbus",
+					    NULL};
 	SRunner *sr;
 	int failed;
 	struct group *gr;
@@ -820,11 +825,13 @@ int main(void)
 			"name)\n");
 		return 77;
 	}
-	if (!g_find_program_in_path("dbus-daemon") ||
-	    !g_find_program_in_path("setpriv") ||
-	    !g_find_program_in_path("gdbus")) {
-		g_print("SKIP: dbus-daemon, setpriv or gdbus missing\n");
-		return 77;
+	for (const char *const *t = tools; *t; t++) {
+		g_autofree char *path = g_find_program_in_path(*t);
+
+		if (!path) {
+			g_print("SKIP: %s missing\n", *t);
+			return 77;
+		}
 	}
 	/* A group that exists and is not nobody's own. */
 	gr = getgrnam("users");
