@@ -761,6 +761,10 @@ const char *rb_ctl_proto_error_name(RbProtoError code)
 		return "ERROR_CODE_TOO_LARGE";
 	case RB_PROTO_ERROR_INTERNAL:
 		return "ERROR_CODE_INTERNAL";
+	case RB_PROTO_ERROR_UNAVAILABLE:
+		return "ERROR_CODE_UNAVAILABLE";
+	case RB_PROTO_ERROR_APPLICATION:
+		return "ERROR_CODE_APPLICATION";
 	}
 	return "ERROR_CODE_UNSPECIFIED";
 }
@@ -802,6 +806,69 @@ static void json_str(GString *out, const char *key, const char *value)
 	rb_ctl_json_append_string(out, value);
 }
 
+bool rb_ctl_body_is_text(const uint8_t *data, gsize len)
+{
+	const char *p = (const char *)data;
+	const char *end = p + len;
+
+	if (len == 0 || !g_utf8_validate_len(p, len, NULL))
+		return false;
+	for (; p < end; p = g_utf8_next_char(p)) {
+		gunichar ch = g_utf8_get_char(p);
+
+		if (g_unichar_iscntrl(ch) && ch != '\t' && ch != '\n' &&
+		    ch != '\r')
+			return false;
+	}
+	return true;
+}
+
+/* The body as a string: only for one rb_ctl_body_is_text() accepts. */
+static char *body_text(const RbAppMessage *app)
+{
+	return g_strndup((const char *)app->body, app->body_len);
+}
+
+static void app_json(GString *out, const RbAppMessage *app)
+{
+	json_str(out, "app_type", app->type);
+	g_string_append(out, ",\"body_hex\":\"");
+	for (gsize i = 0; i < app->body_len; i++)
+		g_string_append_printf(out, "%02x", app->body[i]);
+	g_string_append_printf(out, "\",\"body_len\":%" G_GSIZE_FORMAT,
+			       app->body_len);
+	if (rb_ctl_body_is_text(app->body, app->body_len)) {
+		g_autofree char *text = body_text(app);
+
+		json_str(out, "body_text", text);
+	}
+}
+
+static void app_text(GString *out, const char *source, const RbAppMessage *app)
+{
+	g_autofree char *hex = NULL;
+
+	if (!app->type[0] && app->body_len == 0) {
+		g_string_append_printf(out, "%s: no application state", source);
+		return;
+	}
+	g_string_append_printf(out, "%s: application %s", source, app->type);
+	if (app->body_len == 0) {
+		g_string_append(out, ", empty body");
+		return;
+	}
+	hex = rb_ctl_hex_string(app->body, app->body_len);
+	g_string_append_printf(out, ", %" G_GSIZE_FORMAT " bytes: %s",
+			       app->body_len, hex);
+	if (rb_ctl_body_is_text(app->body, app->body_len)) {
+		g_autofree char *text = body_text(app);
+
+		/* One line: the JSON escapes serve as a quoted string. */
+		g_string_append(out, " = ");
+		rb_ctl_json_append_string(out, text);
+	}
+}
+
 char *rb_ctl_reply_json(const RbReply *r, const char *source)
 {
 	GString *out = g_string_new("{\"type\":");
@@ -815,6 +882,9 @@ char *rb_ctl_reply_json(const RbReply *r, const char *source)
 		break;
 	case RB_REPLY_ERROR:
 		rb_ctl_json_append_string(out, "error");
+		break;
+	case RB_REPLY_APPLICATION:
+		rb_ctl_json_append_string(out, "application");
 		break;
 	}
 	json_str(out, "source", source);
@@ -847,6 +917,9 @@ char *rb_ctl_reply_json(const RbReply *r, const char *source)
 		json_str(out, "code", rb_ctl_proto_error_name(r->error_code));
 		json_str(out, "message", r->error_message);
 		json_str(out, "field", r->error_field);
+		break;
+	case RB_REPLY_APPLICATION:
+		app_json(out, &r->app);
 		break;
 	}
 	g_string_append_c(out, '}');
@@ -895,6 +968,9 @@ char *rb_ctl_reply_text(const RbReply *r, const char *source)
 					       r->error_field);
 		if (r->error_message[0])
 			g_string_append_printf(out, ": %s", r->error_message);
+		break;
+	case RB_REPLY_APPLICATION:
+		app_text(out, source, &r->app);
 		break;
 	}
 	if (r->request_id)

@@ -154,11 +154,20 @@ const char *rb_ctl_proto_error_name(RbProtoError code);
 
 /*
  * A decoded message as one line: JSON (an object, no newline) or text.
- * @source is the characteristic it came from ("access", "protocol"). The
- * caller g_free()s the result.
+ * @source is the characteristic it came from ("access", "protocol",
+ * "app_state"). An ApplicationMessage is "type":"application" with
+ * "app_type", "body_hex" (no separators), "body_len" and, if the body
+ * reads as text, "body_text". The caller g_free()s the result.
  */
 char *rb_ctl_reply_json(const RbReply *reply, const char *source);
 char *rb_ctl_reply_text(const RbReply *reply, const char *source);
+
+/*
+ * Whether an application message body reads as text: valid UTF-8, not
+ * empty, no control characters but tab, CR and LF. Such a body is printed
+ * as text too ("body_text" in JSON), beside its hex.
+ */
+bool rb_ctl_body_is_text(const uint8_t *data, gsize len);
 
 /* @len bytes as lower-case hex pairs separated by spaces; g_free(). */
 char *rb_ctl_hex_string(const uint8_t *data, gsize len);

@@ -363,6 +363,106 @@ START_TEST(test_hex_string)
 }
 END_TEST
 
+START_TEST(test_proto_error_names)
+{
+	ck_assert_str_eq(rb_ctl_proto_error_name(RB_PROTO_ERROR_UNAVAILABLE),
+			 "ERROR_CODE_UNAVAILABLE");
+	ck_assert_str_eq(rb_ctl_proto_error_name(RB_PROTO_ERROR_APPLICATION),
+			 "ERROR_CODE_APPLICATION");
+	ck_assert_str_eq(rb_ctl_proto_error_name((RbProtoError)0),
+			 "ERROR_CODE_UNSPECIFIED");
+}
+END_TEST
+
+/* An ApplicationMessage reply, as rb_codec_decode_reply() leaves it. */
+static void app_reply(RbReply *r, uint32_t request_id, const char *type,
+		      const char *body, gsize len)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = RB_REPLY_APPLICATION;
+	r->request_id = request_id;
+	if (type)
+		ck_assert(rb_app_message_set(&r->app, type,
+					     (const uint8_t *)body, len, NULL));
+}
+
+static const struct {
+	const char *name;
+	uint32_t request_id;
+	const char *type; /* NULL: app_state before any state */
+	const char *body;
+	gsize len;
+	const char *json;
+	const char *text;
+} app_cases[] = {
+	{"text body", 5, "score", "hi", 2,
+	 "{\"type\":\"application\",\"source\":\"protocol\",\"request_id\":5,"
+	 "\"app_type\":\"score\",\"body_hex\":\"6869\",\"body_len\":2,"
+	 "\"body_text\":\"hi\"}",
+	 "protocol: application score, 2 bytes: 68 69 = \"hi\" [request 5]"},
+	{"binary body", 0, "tick", "\x00\xff", 2,
+	 "{\"type\":\"application\",\"source\":\"protocol\",\"request_id\":0,"
+	 "\"app_type\":\"tick\",\"body_hex\":\"00ff\",\"body_len\":2}",
+	 "protocol: application tick, 2 bytes: 00 ff"},
+	{"empty body", 9, "start_timer", "", 0,
+	 "{\"type\":\"application\",\"source\":\"protocol\",\"request_id\":9,"
+	 "\"app_type\":\"start_timer\",\"body_hex\":\"\",\"body_len\":0}",
+	 "protocol: application start_timer, empty body [request 9]"},
+	{"text with a newline", 0, "a.b-c", "x\n\"y\"", 5,
+	 "{\"type\":\"application\",\"source\":\"protocol\",\"request_id\":0,"
+	 "\"app_type\":\"a.b-c\",\"body_hex\":\"780a227922\","
+	 "\"body_len\":5,\"body_text\":\"x\\n\\\"y\\\"\"}",
+	 "protocol: application a.b-c, 5 bytes: 78 0a 22 79 22 = "
+	 "\"x\\n\\\"y\\\"\""},
+	{"no state yet", 0, NULL, NULL, 0,
+	 "{\"type\":\"application\",\"source\":\"protocol\",\"request_id\":0,"
+	 "\"app_type\":\"\",\"body_hex\":\"\",\"body_len\":0}",
+	 "protocol: no application state"},
+};
+
+START_TEST(test_app_output)
+{
+	RbReply r;
+	g_autofree char *j = NULL;
+	g_autofree char *t = NULL;
+
+	app_reply(&r, app_cases[_i].request_id, app_cases[_i].type,
+		  app_cases[_i].body, app_cases[_i].len);
+	j = rb_ctl_reply_json(&r, "protocol");
+	t = rb_ctl_reply_text(&r, "protocol");
+	ck_assert_msg(strcmp(j, app_cases[_i].json) == 0, "%s: %s",
+		      app_cases[_i].name, j);
+	ck_assert_msg(strcmp(t, app_cases[_i].text) == 0, "%s: %s",
+		      app_cases[_i].name, t);
+}
+END_TEST
+
+static const struct {
+	const char *body;
+	gsize len;
+	bool text;
+} body_texts[] = {
+	{"hello", 5, true},
+	{"caf\xc3\xa9 \xe2\x9c\x93", 9, true},
+	{"a\tb\r\n", 5, true},
+	{"", 0, false},
+	{"a\0b", 3, false},
+	{"\x01", 1, false},
+	{"\x7f", 1, false},
+	{"\xc3", 1, false},
+	{"\xff\xfe", 2, false},
+	{"\xc2\x85", 2, false}, /* U+0085, a C1 control */
+};
+
+START_TEST(test_body_is_text)
+{
+	ck_assert_int_eq(
+		rb_ctl_body_is_text((const uint8_t *)body_texts[_i].body,
+				    body_texts[_i].len),
+		body_texts[_i].text);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("client");
@@ -388,6 +488,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_json_config_error);
 	tcase_add_test(tc, test_json_escape);
 	tcase_add_test(tc, test_hex_string);
+	tcase_add_test(tc, test_proto_error_names);
+	tcase_add_loop_test(tc, test_app_output, 0, G_N_ELEMENTS(app_cases));
+	tcase_add_loop_test(tc, test_body_is_text, 0, G_N_ELEMENTS(body_texts));
 	suite_add_tcase(s, tc);
 	return s;
 }
