@@ -258,17 +258,12 @@ GVariant *ctl_get_objects(Ctl *c, GError **error)
 
 /* Opens the bus, subscribes to BlueZ's signals, picks the adapter and
  * loads its devices. */
-bool ctl_setup(Ctl *c)
+bool ctl_bus_open(Ctl *c)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(GVariant) owner = NULL;
-	g_autoptr(GVariant) objs = NULL;
-	g_autoptr(GVariantIter) it = NULL;
-	g_autoptr(GPtrArray) adapters = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *addr = NULL;
-	const char *path;
-	GVariant *ifaces;
 
+	/* $DBUS_SYSTEM_BUS_ADDRESS, or the default system bus socket. */
 	addr = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, &err);
 	if (addr)
 		c->bus = g_dbus_connection_new_for_address_sync(
@@ -281,7 +276,21 @@ bool ctl_setup(Ctl *c)
 				"cannot connect to the system bus: %s",
 				err->message);
 	g_dbus_connection_set_exit_on_close(c->bus, FALSE);
+	return true;
+}
 
+bool ctl_setup(Ctl *c)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GVariant) owner = NULL;
+	g_autoptr(GVariant) objs = NULL;
+	g_autoptr(GVariantIter) it = NULL;
+	g_autoptr(GPtrArray) adapters = g_ptr_array_new_with_free_func(g_free);
+	const char *path;
+	GVariant *ifaces;
+
+	if (!ctl_bus_open(c))
+		return false;
 	owner = ctl_call_full(c, "org.freedesktop.DBus",
 			      "/org/freedesktop/DBus", "org.freedesktop.DBus",
 			      "GetNameOwner", g_variant_new("(s)", BLUEZ),

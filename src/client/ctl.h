@@ -7,6 +7,7 @@
  *   ctl-gatt.c         the box's characteristics, notifications
  *   ctl-ble.c          the BLE commands but pair
  *   ctl-agent.c        pair: the agent and its PIN sources
+ *   ctl-local.c        the local commands: reaction-boxd's D-Bus API
  *
  * These names carry ctl_, not rb_: they are the tool's own, never linked
  * into anything else; rb_ctl_ stays the mark of the pure, tested parts in
@@ -92,6 +93,12 @@ typedef struct {
 	GIOChannel *tty;
 	guint tty_watch;
 	GString *tty_line;
+	/* local */
+	char *box_owner; /* reaction-boxd's unique name */
+	guint sig_box_props;
+	guint sig_button;
+	guint sig_box_owner;
+	unsigned int seen; /* local watch: signals printed */
 	/* the result */
 	RbCtlExit exit_code;
 	char *message;
@@ -118,6 +125,8 @@ void ctl_emit_msg(Ctl *c, const Msg *m);
 /* ---- ctl-bluez.c ---- */
 
 void ctl_dev_free(gpointer p);
+/* Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS honoured). */
+bool ctl_bus_open(Ctl *c);
 gint64 ctl_deadline_after(unsigned int seconds);
 /* Iterates the main context until @cond holds (true), or the deadline
  * passes or a signal arrives (false). @deadline 0: no deadline. */
@@ -136,7 +145,7 @@ GVariant *ctl_call(Ctl *c, const char *path, const char *iface,
 bool ctl_under(const char *path, const char *parent);
 Dev *ctl_dev_add(Ctl *c, const char *path, GVariant *props);
 GVariant *ctl_get_objects(Ctl *c, GError **error);
-/* Opens the bus, subscribes to BlueZ's signals, picks the adapter and
+/* ctl_bus_open(), then subscribes to BlueZ's signals, picks the adapter and
  * loads its devices. */
 bool ctl_setup(Ctl *c);
 bool ctl_dev_matches(Ctl *c, const Dev *d);
@@ -185,3 +194,14 @@ bool ctl_cmd_disconnect(Ctl *c);
 
 bool ctl_cmd_pair(Ctl *c);
 void ctl_agent_unregister(Ctl *c);
+
+/* ---- ctl-local.c ---- */
+
+/* Opens the bus and finds reaction-boxd on it. */
+bool ctl_local_setup(Ctl *c);
+bool ctl_cmd_local_status(Ctl *c);
+bool ctl_cmd_local_watch(Ctl *c);
+/* forget-owner, factory-reset, exit-pairing, enter-pairing */
+bool ctl_cmd_local_admin(Ctl *c);
+/* Unsubscribes from reaction-boxd's signals; frees what the above set. */
+void ctl_local_teardown(Ctl *c);

@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "client/ctl.h"
 
@@ -70,6 +71,11 @@ bool ctl_fail_gerror(Ctl *c, RbCtlOp op, const char *what, const GError *err)
 	reason = rb_ctl_att_reason(att);
 	if (reason)
 		return ctl_fail(c, code, "%s rejected: %s", what, reason);
+	reason = rb_ctl_local_reason(op, code, geteuid() == 0);
+	if (reason && code == RB_CTL_EXIT_NO_BOX)
+		return ctl_fail(c, code, "%s", reason); /* whatever we did */
+	if (reason)
+		return ctl_fail(c, code, "%s: %s", what, reason);
 	if (code == RB_CTL_EXIT_TIMEOUT)
 		return ctl_fail(c, code, "%s: timed out (%s)", what,
 				name ? name : msg);
@@ -200,27 +206,40 @@ static const char usage_text[] =
 	"  remove                     forget the box (remove its bond)\n"
 	"  disconnect                 disconnect from the box\n"
 	"\n"
+	"Local commands (on the box: reaction-boxd's D-Bus API):\n"
+	"  local status               print reaction-boxd's state\n"
+	"  local watch [--count N]    print its changes and button edges\n"
+	"  local forget-owner         forget the write owner (root)\n"
+	"  local factory-reset [--yes]  reset to the factory state (root)\n"
+	"  local exit-pairing         close pairing mode (root)\n"
+	"  local enter-pairing        open pairing mode (root, if allowed)\n"
+	"\n"
 	"Options:\n"
 	"  --adapter hciN   the adapter to use (default: the first)\n"
 	"  --box ADDR|NAME  the box (default: the first Reaction_* found)\n"
 	"  --json           machine output: one JSON object per line\n"
 	"  --timeout SEC    limit of each step (default 20)\n"
 	"  --force          config set: send out-of-range values anyway\n"
+	"  --yes            local factory-reset: do not ask\n"
 	"  -h, --help       this help;  --version  the version\n"
 	"\n"
 	"Settings: pairing_timeout_ms, pin_failure_limit, pin_lockout_ms,\n"
 	"          stale_bond_window_ms, stale_bond_strikes\n"
 	"\n"
 	"Exit status:\n"
-	"  0 OK                     6 write rejected: NOT_AUTHENTICATED "
-	"(0x82)\n"
-	"  1 usage error            7 write rejected: NOT_AUTHORIZED "
-	"(0x83)\n"
-	"  2 no box / not connected 8 pairing failed or refused\n"
-	"  3 timeout                9 the box answered an error\n"
-	"  4 write rejected: NOT_PAIRED (0x80)\n"
-	"  5 write rejected: NOT_ENCRYPTED (0x81)\n"
-	"  10 other D-Bus or BlueZ error, 130 interrupted\n"
+	"  0   OK\n"
+	"  1   usage error\n"
+	"  2   no box, not connected (local: reaction-boxd is not running)\n"
+	"  3   timeout\n"
+	"  4   write rejected: NOT_PAIRED (ATT 0x80)\n"
+	"  5   write rejected: NOT_ENCRYPTED (ATT 0x81)\n"
+	"  6   write rejected: NOT_AUTHENTICATED (ATT 0x82)\n"
+	"  7   write rejected: NOT_AUTHORIZED (ATT 0x83);\n"
+	"      local: permission denied\n"
+	"  8   pairing failed or refused\n"
+	"  9   the box answered an error\n"
+	"  10  other D-Bus or BlueZ error\n"
+	"  130 interrupted\n"
 	"\n"
 	"See reaction-boxctl(1).\n";
 
@@ -234,7 +253,8 @@ static gboolean on_signal(gpointer data)
 
 static bool run(Ctl *c)
 {
-	if (!ctl_setup(c))
+	if (rb_ctl_command_is_local(c->args->cmd) ? !ctl_local_setup(c)
+						  : !ctl_setup(c))
 		return false;
 	switch (c->args->cmd) {
 	case RB_CTL_CMD_NONE:
@@ -261,6 +281,15 @@ static bool run(Ctl *c)
 		return ctl_cmd_remove(c);
 	case RB_CTL_CMD_DISCONNECT:
 		return ctl_cmd_disconnect(c);
+	case RB_CTL_CMD_LOCAL_STATUS:
+		return ctl_cmd_local_status(c);
+	case RB_CTL_CMD_LOCAL_WATCH:
+		return ctl_cmd_local_watch(c);
+	case RB_CTL_CMD_LOCAL_FORGET_OWNER:
+	case RB_CTL_CMD_LOCAL_FACTORY_RESET:
+	case RB_CTL_CMD_LOCAL_EXIT_PAIRING:
+	case RB_CTL_CMD_LOCAL_ENTER_PAIRING:
+		return ctl_cmd_local_admin(c);
 	}
 	return false;
 }
@@ -280,6 +309,7 @@ static void teardown(Ctl *c)
 		if (c->sig_removed)
 			g_dbus_connection_signal_unsubscribe(c->bus,
 							     c->sig_removed);
+		ctl_local_teardown(c);
 		g_dbus_connection_flush_sync(c->bus, NULL, NULL);
 		g_object_unref(c->bus);
 	}
