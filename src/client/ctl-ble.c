@@ -162,7 +162,9 @@ static bool print_read(Ctl *c, const char *chr)
 
 bool ctl_cmd_status(Ctl *c)
 {
-	return ctl_ready(c) && print_read(c, c->chr_access);
+	if (!ctl_ready(c) || !print_read(c, c->chr_access))
+		return false;
+	return !c->chr_app_state || print_read(c, c->chr_app_state);
 }
 
 bool ctl_cmd_config_read(Ctl *c)
@@ -176,10 +178,13 @@ bool ctl_cmd_watch(Ctl *c)
 	gint64 deadline = 0;
 
 	if (!ctl_ready(c) || !ctl_start_notify(c, c->chr_access) ||
-	    !ctl_start_notify(c, c->chr_protocol))
+	    !ctl_start_notify(c, c->chr_protocol) ||
+	    (c->chr_app_state && !ctl_start_notify(c, c->chr_app_state)))
 		return false;
-	ctl_event(c, "subscribed", "watching %s (%s)", ctl_dev_label(c->dev),
-		  c->dev->address);
+	ctl_event(c, "subscribed", "watching %s (%s)%s", ctl_dev_label(c->dev),
+		  c->dev->address,
+		  c->chr_app_state ? ""
+				   : "; it has no app_state characteristic");
 	/* With --count, or an explicit --timeout, a script never hangs. */
 	if (c->args->count || c->args->timeout_given)
 		deadline = ctl_deadline_after(c->args->timeout_s);
@@ -259,17 +264,15 @@ static bool await_reply(Ctl *c, uint32_t request_id)
 	}
 }
 
-bool ctl_cmd_config(Ctl *c, bool set)
+/* Sends @req (its request_id set here) on protocol, framed, and waits
+ * for its reply unless --no-wait. */
+static bool request(Ctl *c, RbRequest *req)
 {
-	RbRequest req = {0};
 	g_autofree uint8_t *buf = NULL;
 	gsize len = 0;
 
-	req.kind = set ? RB_REQUEST_CONFIG_SET : RB_REQUEST_CONFIG_GET;
-	req.request_id = (uint32_t)g_random_int_range(1, G_MAXINT32);
-	if (set)
-		req.update = c->args->update;
-	buf = rb_codec_encode_request(&req, &len);
+	req->request_id = (uint32_t)g_random_int_range(1, G_MAXINT32);
+	buf = rb_codec_encode_request(req, &len);
 	if (!buf)
 		return ctl_fail(c, RB_CTL_EXIT_USAGE,
 				"cannot encode the request");
@@ -282,10 +285,29 @@ bool ctl_cmd_config(Ctl *c, bool set)
 	if (c->args->no_wait) {
 		ctl_event(c, "sent",
 			  "request %u sent (%" G_GSIZE_FORMAT " bytes)",
-			  req.request_id, len);
+			  req->request_id, len);
 		return true;
 	}
-	return await_reply(c, req.request_id);
+	return await_reply(c, req->request_id);
+}
+
+bool ctl_cmd_config(Ctl *c, bool set)
+{
+	RbRequest req = {0};
+
+	req.kind = set ? RB_REQUEST_CONFIG_SET : RB_REQUEST_CONFIG_GET;
+	if (set)
+		req.update = c->args->update;
+	return request(c, &req);
+}
+
+bool ctl_cmd_send(Ctl *c)
+{
+	RbRequest req = {0};
+
+	req.kind = RB_REQUEST_APPLICATION;
+	req.app = c->args->app;
+	return request(c, &req);
 }
 
 bool ctl_cmd_write(Ctl *c)

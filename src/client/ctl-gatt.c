@@ -75,6 +75,8 @@ static bool resolve_chars(Ctl *c)
 			c->chr_access = g_strdup(path);
 		} else if (g_ascii_strcasecmp(uuid, RB_UUID_PAIR) == 0) {
 			c->chr_pair = g_strdup(path);
+		} else if (g_ascii_strcasecmp(uuid, RB_UUID_APP_STATE) == 0) {
+			c->chr_app_state = g_strdup(path); /* optional */
 		}
 	}
 	if (!c->chr_protocol || !c->chr_access || !c->chr_pair)
@@ -86,8 +88,9 @@ static bool resolve_chars(Ctl *c)
 				c->chr_pair ? "ok" : "missing");
 	if (c->mtu < RB_FRAME_MIN_PAYLOAD + 3)
 		c->mtu = RB_FRAME_MIN_PAYLOAD + 3;
-	g_debug("protocol %s access %s pair %s mtu %u", c->chr_protocol,
-		c->chr_access, c->chr_pair, c->mtu);
+	g_debug("protocol %s access %s pair %s app_state %s mtu %u",
+		c->chr_protocol, c->chr_access, c->chr_pair,
+		c->chr_app_state ? c->chr_app_state : "(none)", c->mtu);
 	return true;
 }
 
@@ -107,6 +110,8 @@ const char *ctl_char_name(Ctl *c, const char *path)
 		return "access";
 	if (g_strcmp0(path, c->chr_pair) == 0)
 		return "pair";
+	if (g_strcmp0(path, c->chr_app_state) == 0)
+		return "app_state";
 	return path;
 }
 
@@ -231,6 +236,8 @@ void ctl_on_value(Ctl *c, const char *path, GVariant *value)
 		feed(c, &c->reasm_access, "access", p, n);
 	else if (g_strcmp0(path, c->chr_protocol) == 0)
 		feed(c, &c->reasm, "protocol", p, n);
+	else if (g_strcmp0(path, c->chr_app_state) == 0)
+		feed(c, &c->reasm_app_state, "app_state", p, n);
 }
 
 bool ctl_have_msg(Ctl *c, gpointer data)

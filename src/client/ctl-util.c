@@ -209,6 +209,7 @@ typedef enum {
 	OPT_RAW,
 	OPT_NO_WAIT,
 	OPT_YES,
+	OPT_TEXT,
 	OPT_HELP,
 	OPT_VERSION,
 } CtlOpt;
@@ -218,21 +219,14 @@ static const struct {
 	CtlOpt opt;
 	bool has_arg;
 } options[] = {
-	{"--adapter", OPT_ADAPTER, true},
-	{"--box", OPT_BOX, true},
-	{"--json", OPT_JSON, false},
-	{"--timeout", OPT_TIMEOUT, true},
-	{"--duration", OPT_DURATION, true},
-	{"--pin-file", OPT_PIN_FILE, true},
-	{"--count", OPT_COUNT, true},
-	{"--force", OPT_FORCE, false},
-	{"--hex", OPT_HEX, true},
-	{"--file", OPT_FILE, true},
-	{"--raw", OPT_RAW, false},
-	{"--no-wait", OPT_NO_WAIT, false},
-	{"--yes", OPT_YES, false},
-	{"--help", OPT_HELP, false},
-	{"-h", OPT_HELP, false},
+	{"--adapter", OPT_ADAPTER, true},   {"--box", OPT_BOX, true},
+	{"--json", OPT_JSON, false},	    {"--timeout", OPT_TIMEOUT, true},
+	{"--duration", OPT_DURATION, true}, {"--pin-file", OPT_PIN_FILE, true},
+	{"--count", OPT_COUNT, true},	    {"--force", OPT_FORCE, false},
+	{"--hex", OPT_HEX, true},	    {"--file", OPT_FILE, true},
+	{"--raw", OPT_RAW, false},	    {"--no-wait", OPT_NO_WAIT, false},
+	{"--yes", OPT_YES, false},	    {"--text", OPT_TEXT, false},
+	{"--help", OPT_HELP, false},	    {"-h", OPT_HELP, false},
 	{"--version", OPT_VERSION, false},
 };
 
@@ -323,6 +317,9 @@ static bool apply_option(RbCtlArgs *a, CtlOpt opt, const char *name,
 	case OPT_YES:
 		a->yes = true;
 		return true;
+	case OPT_TEXT:
+		a->text = true;
+		return true;
 	case OPT_HELP:
 		a->help = true;
 		return true;
@@ -346,6 +343,7 @@ static const struct {
 	{"trigger-pairing", RB_CTL_CMD_TRIGGER_PAIRING},
 	{"remove", RB_CTL_CMD_REMOVE},
 	{"disconnect", RB_CTL_CMD_DISCONNECT},
+	{"send", RB_CTL_CMD_SEND},
 	{"local", RB_CTL_CMD_LOCAL_STATUS}, /* and a second word */
 };
 
@@ -383,6 +381,7 @@ bool rb_ctl_command_is_local(RbCtlCommand cmd)
 	case RB_CTL_CMD_TRIGGER_PAIRING:
 	case RB_CTL_CMD_REMOVE:
 	case RB_CTL_CMD_DISCONNECT:
+	case RB_CTL_CMD_SEND:
 		break;
 	}
 	return false;
@@ -417,7 +416,9 @@ static bool option_allowed(RbCtlCommand cmd, CtlOpt opt)
 	case OPT_NO_WAIT:
 		return cmd == RB_CTL_CMD_WRITE ||
 		       cmd == RB_CTL_CMD_CONFIG_GET ||
-		       cmd == RB_CTL_CMD_CONFIG_SET;
+		       cmd == RB_CTL_CMD_CONFIG_SET || cmd == RB_CTL_CMD_SEND;
+	case OPT_TEXT:
+		return cmd == RB_CTL_CMD_SEND;
 	}
 	return false;
 }
@@ -449,6 +450,8 @@ const char *rb_ctl_command_name(RbCtlCommand cmd)
 		return "remove";
 	case RB_CTL_CMD_DISCONNECT:
 		return "disconnect";
+	case RB_CTL_CMD_SEND:
+		return "send";
 	case RB_CTL_CMD_LOCAL_STATUS:
 		return "local status";
 	case RB_CTL_CMD_LOCAL_WATCH:
@@ -463,6 +466,40 @@ const char *rb_ctl_command_name(RbCtlCommand cmd)
 		return "local enter-pairing";
 	}
 	return "";
+}
+
+/* send TYPE [BODY]: BODY is hex, or text with --text; none is empty. */
+static bool parse_app(RbCtlArgs *a, const char *type, const char *body,
+		      GError **error)
+{
+	g_autoptr(GBytes) bytes = NULL;
+
+	if (!rb_app_type_valid(type)) {
+		g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+			    "'%s' is not an application message type (1 to "
+			    "%d characters of A-Z a-z 0-9 _ . -)",
+			    type, RB_APP_TYPE_MAX);
+		return false;
+	}
+	if (!body) {
+		bytes = g_bytes_new(NULL, 0);
+	} else if (a->text) {
+		if (!g_utf8_validate(body, -1, NULL)) {
+			g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+				    "--text: BODY is not UTF-8");
+			return false;
+		}
+		bytes = g_bytes_new(body, strlen(body));
+	} else {
+		bytes = rb_ctl_parse_hex(body, error);
+		if (!bytes) {
+			g_prefix_error(error,
+				       "BODY (hex, or text with --text): ");
+			return false;
+		}
+	}
+	return rb_app_message_set(&a->app, type, g_bytes_get_data(bytes, NULL),
+				  g_bytes_get_size(bytes), error);
 }
 
 bool rb_ctl_args_parse(RbCtlArgs *args, int argc, char **argv, GError **error)
@@ -638,6 +675,18 @@ bool rb_ctl_args_parse(RbCtlArgs *args, int argc, char **argv, GError **error)
 				    "write needs --hex HEX or --file FILE");
 			goto fail;
 		}
+		break;
+	case RB_CTL_CMD_SEND:
+		if (w >= words->len) {
+			g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+				    "send needs TYPE [BODY]");
+			goto fail;
+		}
+		if (!parse_app(&a, words->pdata[w],
+			       w + 1 < words->len ? words->pdata[w + 1] : NULL,
+			       error))
+			goto fail;
+		w += MIN(words->len - w, 2);
 		break;
 	case RB_CTL_CMD_SCAN:
 	case RB_CTL_CMD_STATUS:

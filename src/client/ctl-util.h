@@ -46,6 +46,7 @@ typedef enum {
 	RB_CTL_CMD_TRIGGER_PAIRING,
 	RB_CTL_CMD_REMOVE,
 	RB_CTL_CMD_DISCONNECT,
+	RB_CTL_CMD_SEND,
 	/* local: reaction-boxd's D-Bus API on this machine, no Bluetooth */
 	RB_CTL_CMD_LOCAL_STATUS,
 	RB_CTL_CMD_LOCAL_WATCH,
@@ -90,6 +91,9 @@ typedef struct {
 	const char *file;
 	bool raw;
 	bool no_wait;
+	/* send */
+	RbAppMessage app; /* TYPE and BODY, valid */
+	bool text; /* BODY is UTF-8 text, not hex */
 } RbCtlArgs;
 
 #define RB_CTL_DEFAULT_TIMEOUT_S 20

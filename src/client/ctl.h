@@ -72,6 +72,7 @@ typedef struct {
 	char *chr_protocol;
 	char *chr_access;
 	char *chr_pair;
+	char *chr_app_state; /* NULL: an older box without it */
 	guint16 mtu;
 	guint sig_props;
 	guint sig_added;
@@ -81,6 +82,7 @@ typedef struct {
 	bool lost; /* the box disconnected while we needed it */
 	RbReassembler reasm; /* protocol notifications */
 	RbReassembler reasm_access; /* access notifications */
+	RbReassembler reasm_app_state; /* app_state notifications */
 	GQueue msgs; /* of Msg* */
 	/* agent */
 	guint agent_id;
@@ -162,7 +164,7 @@ bool ctl_connect_box(Ctl *c, bool resolve);
 void ctl_msg_free(gpointer p);
 /* Finds, connects and resolves the box and its characteristics. */
 bool ctl_ready(Ctl *c);
-/* "protocol", "access", "pair", or @path. */
+/* "protocol", "access", "pair", "app_state", or @path. */
 const char *ctl_char_name(Ctl *c, const char *path);
 GBytes *ctl_read_char(Ctl *c, const char *chr);
 bool ctl_start_notify(Ctl *c, const char *chr);
@@ -189,6 +191,7 @@ bool ctl_cmd_write(Ctl *c);
 bool ctl_cmd_trigger_pairing(Ctl *c);
 bool ctl_cmd_remove(Ctl *c);
 bool ctl_cmd_disconnect(Ctl *c);
+bool ctl_cmd_send(Ctl *c);
 
 /* ---- ctl-agent.c ---- */
 

@@ -192,9 +192,8 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  scan [--duration SEC]      list Reaction_* boxes in range\n"
 	"  pair [PIN] [--pin-file F]  pair with the PIN the box shows\n"
-	"  status                     read and print the access status\n"
-	"  watch [--count N]          print access and protocol "
-	"notifications\n"
+	"  status                     print the access status and app state\n"
+	"  watch [--count N]          print the box's notifications\n"
 	"  config get                 ask the box for its settings "
 	"(a write)\n"
 	"  config set KEY=VALUE...    change settings (owner only)\n"
@@ -205,6 +204,11 @@ static const char usage_text[] =
 	"  trigger-pairing            read the secure-read characteristic\n"
 	"  remove                     forget the box (remove its bond)\n"
 	"  disconnect                 disconnect from the box\n"
+	"  send TYPE [BODY] [--text] [--no-wait]\n"
+	"                             send an application message (owner "
+	"only),\n"
+	"                             BODY in hex or as text; print the "
+	"reply\n"
 	"\n"
 	"Local commands (on the box: reaction-boxd's D-Bus API):\n"
 	"  local status               print reaction-boxd's state\n"
@@ -281,6 +285,8 @@ static bool run(Ctl *c)
 		return ctl_cmd_remove(c);
 	case RB_CTL_CMD_DISCONNECT:
 		return ctl_cmd_disconnect(c);
+	case RB_CTL_CMD_SEND:
+		return ctl_cmd_send(c);
 	case RB_CTL_CMD_LOCAL_STATUS:
 		return ctl_cmd_local_status(c);
 	case RB_CTL_CMD_LOCAL_WATCH:
@@ -322,6 +328,7 @@ static void teardown(Ctl *c)
 	g_queue_clear_full(&c->msgs, ctl_msg_free);
 	rb_reassembler_clear(&c->reasm);
 	rb_reassembler_clear(&c->reasm_access);
+	rb_reassembler_clear(&c->reasm_app_state);
 	g_hash_table_unref(c->devs);
 	g_free(c->bluez_owner);
 	g_free(c->adapter_path);
@@ -330,6 +337,7 @@ static void teardown(Ctl *c)
 	g_free(c->chr_protocol);
 	g_free(c->chr_access);
 	g_free(c->chr_pair);
+	g_free(c->chr_app_state);
 	g_free(c->message);
 	g_free(c->dbus_error);
 	g_free(c->dbus_message);
@@ -368,6 +376,7 @@ int main(int argc, char **argv)
 	g_queue_init(&c.msgs);
 	rb_reassembler_init(&c.reasm);
 	rb_reassembler_init(&c.reasm_access);
+	rb_reassembler_init(&c.reasm_app_state);
 	sigint = g_unix_signal_add(SIGINT, on_signal, &c);
 	sigterm = g_unix_signal_add(SIGTERM, on_signal, &c);
 

@@ -201,6 +201,10 @@ static const struct {
 	{"trigger-pairing --box Reaction_ABCDEF", RB_CTL_CMD_TRIGGER_PAIRING},
 	{"remove --box aa:bb:cc:dd:ee:ff", RB_CTL_CMD_REMOVE},
 	{"disconnect --timeout 5", RB_CTL_CMD_DISCONNECT},
+	{"send score 0102", RB_CTL_CMD_SEND},
+	{"send start_timer", RB_CTL_CMD_SEND},
+	{"send --text chat hello", RB_CTL_CMD_SEND},
+	{"send a.b-C_9 0x01:ff --no-wait --json", RB_CTL_CMD_SEND},
 	{"local status", RB_CTL_CMD_LOCAL_STATUS},
 	{"--json local status --timeout 3", RB_CTL_CMD_LOCAL_STATUS},
 	{"local watch", RB_CTL_CMD_LOCAL_WATCH},
@@ -262,6 +266,17 @@ static const struct {
 	{"write --hex 0x", "no bytes"},
 	{"write --hex 00 --file f", "one of --hex and --file"},
 	{"status --adapter /org/bluez/hci0", "not an adapter name"},
+	{"send", "send needs TYPE [BODY]"},
+	{"send bad/type 00", "'bad/type' is not an application message type"},
+	{"send t 0g", "BODY (hex, or text with --text): bad hex"},
+	{"send t hello", "unexpected 'h'"},
+	{"send t 00 extra", "unexpected argument 'extra'"},
+	{"send t --text a b", "unexpected argument 'b'"},
+	{"send t --hex 00", "send does not take --hex"},
+	{"send t 00 --force", "send does not take --force"},
+	{"send t --text \xff", "--text: BODY is not UTF-8"},
+	{"write --text --hex 00", "write does not take --text"},
+	{"status --text", "status does not take --text"},
 	{"local", "local needs status, watch"},
 	{"local pair", "local needs status, watch"},
 	{"local status extra", "unexpected argument 'extra'"},
@@ -324,6 +339,23 @@ START_TEST(test_args_values)
 	ck_assert_ptr_null(a.data);
 
 	memset(&a, 0, sizeof(a));
+	ck_assert(parse(&a, "send score 01:ff", &err));
+	ck_assert_str_eq(a.app.type, "score");
+	ck_assert_uint_eq(a.app.body_len, 2);
+	ck_assert_mem_eq(a.app.body, "\x01\xff", 2);
+	ck_assert(!a.text);
+	memset(&a, 0, sizeof(a));
+	ck_assert(parse(&a, "send --text chat h\xc3\xa9", &err));
+	ck_assert_str_eq(a.app.type, "chat");
+	ck_assert_uint_eq(a.app.body_len, 3);
+	ck_assert_mem_eq(a.app.body, "h\xc3\xa9", 3);
+	memset(&a, 0, sizeof(a));
+	ck_assert(parse(&a, "send start_timer --no-wait", &err));
+	ck_assert_str_eq(a.app.type, "start_timer");
+	ck_assert_uint_eq(a.app.body_len, 0);
+	ck_assert(a.no_wait);
+
+	memset(&a, 0, sizeof(a));
 	ck_assert(parse(&a, "local factory-reset --yes", &err));
 	ck_assert(a.yes);
 	ck_assert(rb_ctl_command_is_local(a.cmd));
@@ -344,6 +376,44 @@ START_TEST(test_args_values)
 	ck_assert(parse(&a, "config set --force pin_failure_limit=0", &err));
 	ck_assert(a.update.has[RB_SETTING_PIN_FAILURE_LIMIT]);
 	ck_assert_uint_eq(a.update.value[RB_SETTING_PIN_FAILURE_LIMIT], 0);
+}
+END_TEST
+
+/* The limits of send: a 64-character type, a 3072-byte body. */
+START_TEST(test_args_send_limits)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *type64 = g_strnfill(RB_APP_TYPE_MAX, 't');
+	g_autofree char *type65 = g_strnfill(RB_APP_TYPE_MAX + 1, 't');
+	g_autofree char *body = g_strnfill(RB_APP_BODY_MAX, 'b');
+	g_autofree char *big = g_strnfill(RB_APP_BODY_MAX + 1, 'b');
+	g_autofree char *hex = g_strnfill(2 * RB_APP_BODY_MAX, 'a');
+	g_autofree char *bighex = g_strnfill(2 * RB_APP_BODY_MAX + 2, 'a');
+	g_autofree char *l1 = g_strdup_printf("send --text %s %s", type64,
+					      body);
+	g_autofree char *l2 = g_strdup_printf("send %s", type65);
+	g_autofree char *l3 = g_strdup_printf("send --text t %s", big);
+	g_autofree char *l4 = g_strdup_printf("send t %s", hex);
+	g_autofree char *l5 = g_strdup_printf("send t %s", bighex);
+	RbCtlArgs a = {0};
+
+	ck_assert(parse(&a, l1, &err));
+	ck_assert_uint_eq(strlen(a.app.type), RB_APP_TYPE_MAX);
+	ck_assert_uint_eq(a.app.body_len, RB_APP_BODY_MAX);
+	memset(&a, 0, sizeof(a));
+	ck_assert(!parse(&a, l2, &err));
+	ck_assert_ptr_nonnull(strstr(err->message, "not an application"));
+	g_clear_error(&err);
+	ck_assert(!parse(&a, l3, &err));
+	ck_assert(g_error_matches(err, RB_ERROR, RB_ERROR_TOO_LARGE));
+	g_clear_error(&err);
+	memset(&a, 0, sizeof(a));
+	ck_assert(parse(&a, l4, &err));
+	ck_assert_uint_eq(a.app.body_len, RB_APP_BODY_MAX);
+	ck_assert_uint_eq(a.app.body[RB_APP_BODY_MAX - 1], 0xaa);
+	memset(&a, 0, sizeof(a));
+	ck_assert(!parse(&a, l5, &err));
+	ck_assert(g_error_matches(err, RB_ERROR, RB_ERROR_TOO_LARGE));
 }
 END_TEST
 
@@ -530,6 +600,28 @@ START_TEST(test_app_output)
 		      app_cases[_i].name, j);
 	ck_assert_msg(strcmp(t, app_cases[_i].text) == 0, "%s: %s",
 		      app_cases[_i].name, t);
+}
+END_TEST
+
+/* What send prints for a reply as it comes from the box's codec. */
+START_TEST(test_app_wire)
+{
+	RbAppMessage app = {0};
+	RbReply r = {0};
+	g_autoptr(GError) err = NULL;
+	g_autofree uint8_t *wire = NULL;
+	g_autofree char *t = NULL;
+	gsize len = 0;
+
+	ck_assert(rb_app_message_set(&app, "score", (const uint8_t *)"42", 2,
+				     NULL));
+	wire = rb_codec_encode_application(&app, 77, &len);
+	ck_assert_ptr_nonnull(wire);
+	ck_assert(rb_codec_decode_reply(wire, len, &r, &err));
+	ck_assert_int_eq(r.kind, RB_REPLY_APPLICATION);
+	t = rb_ctl_reply_text(&r, "protocol");
+	ck_assert_str_eq(t, "protocol: application score, 2 bytes: 34 32 = "
+			    "\"42\" [request 77]");
 }
 END_TEST
 
@@ -758,6 +850,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_args_good, 0, G_N_ELEMENTS(good_args));
 	tcase_add_loop_test(tc, test_args_bad, 0, G_N_ELEMENTS(bad_args));
 	tcase_add_test(tc, test_args_values);
+	tcase_add_test(tc, test_args_send_limits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("/client/confirm");
@@ -783,6 +876,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_hex_string);
 	tcase_add_test(tc, test_proto_error_names);
 	tcase_add_loop_test(tc, test_app_output, 0, G_N_ELEMENTS(app_cases));
+	tcase_add_test(tc, test_app_wire);
 	tcase_add_loop_test(tc, test_body_is_text, 0, G_N_ELEMENTS(body_texts));
 	suite_add_tcase(s, tc);
 	return s;
