@@ -318,7 +318,10 @@ bool ctl_setup(Ctl *c)
 				       "listing BlueZ objects", err);
 	g_variant_get(objs, "(a{oa{sa{sv}}})", &it);
 	while (g_variant_iter_next(it, "{&o@a{sa{sv}}}", &path, &ifaces)) {
-		if (g_variant_lookup_value(ifaces, IFACE_ADAPTER, NULL)) {
+		g_autoptr(GVariant) adapter = g_variant_lookup_value(
+			ifaces, IFACE_ADAPTER, NULL);
+
+		if (adapter) {
 			const char *base = strrchr(path, '/') + 1;
 
 			if (!c->args->adapter ||
