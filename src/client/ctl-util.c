@@ -208,6 +208,8 @@ typedef enum {
 	OPT_FILE,
 	OPT_RAW,
 	OPT_NO_WAIT,
+	OPT_YES,
+	OPT_TEXT,
 	OPT_HELP,
 	OPT_VERSION,
 } CtlOpt;
@@ -223,6 +225,7 @@ static const struct {
 	{"--count", OPT_COUNT, true},	    {"--force", OPT_FORCE, false},
 	{"--hex", OPT_HEX, true},	    {"--file", OPT_FILE, true},
 	{"--raw", OPT_RAW, false},	    {"--no-wait", OPT_NO_WAIT, false},
+	{"--yes", OPT_YES, false},	    {"--text", OPT_TEXT, false},
 	{"--help", OPT_HELP, false},	    {"-h", OPT_HELP, false},
 	{"--version", OPT_VERSION, false},
 };
@@ -311,6 +314,12 @@ static bool apply_option(RbCtlArgs *a, CtlOpt opt, const char *name,
 	case OPT_NO_WAIT:
 		a->no_wait = true;
 		return true;
+	case OPT_YES:
+		a->yes = true;
+		return true;
+	case OPT_TEXT:
+		a->text = true;
+		return true;
 	case OPT_HELP:
 		a->help = true;
 		return true;
@@ -334,25 +343,70 @@ static const struct {
 	{"trigger-pairing", RB_CTL_CMD_TRIGGER_PAIRING},
 	{"remove", RB_CTL_CMD_REMOVE},
 	{"disconnect", RB_CTL_CMD_DISCONNECT},
+	{"send", RB_CTL_CMD_SEND},
+	{"local", RB_CTL_CMD_LOCAL_STATUS}, /* and a second word */
 };
+
+static const struct {
+	const char *word;
+	RbCtlCommand cmd;
+} local_commands[] = {
+	{"status", RB_CTL_CMD_LOCAL_STATUS},
+	{"watch", RB_CTL_CMD_LOCAL_WATCH},
+	{"forget-owner", RB_CTL_CMD_LOCAL_FORGET_OWNER},
+	{"factory-reset", RB_CTL_CMD_LOCAL_FACTORY_RESET},
+	{"exit-pairing", RB_CTL_CMD_LOCAL_EXIT_PAIRING},
+	{"enter-pairing", RB_CTL_CMD_LOCAL_ENTER_PAIRING},
+};
+
+bool rb_ctl_command_is_local(RbCtlCommand cmd)
+{
+	switch (cmd) {
+	case RB_CTL_CMD_LOCAL_STATUS:
+	case RB_CTL_CMD_LOCAL_WATCH:
+	case RB_CTL_CMD_LOCAL_FORGET_OWNER:
+	case RB_CTL_CMD_LOCAL_FACTORY_RESET:
+	case RB_CTL_CMD_LOCAL_EXIT_PAIRING:
+	case RB_CTL_CMD_LOCAL_ENTER_PAIRING:
+		return true;
+	case RB_CTL_CMD_NONE:
+	case RB_CTL_CMD_SCAN:
+	case RB_CTL_CMD_PAIR:
+	case RB_CTL_CMD_STATUS:
+	case RB_CTL_CMD_WATCH:
+	case RB_CTL_CMD_CONFIG_GET:
+	case RB_CTL_CMD_CONFIG_SET:
+	case RB_CTL_CMD_CONFIG_READ:
+	case RB_CTL_CMD_WRITE:
+	case RB_CTL_CMD_TRIGGER_PAIRING:
+	case RB_CTL_CMD_REMOVE:
+	case RB_CTL_CMD_DISCONNECT:
+	case RB_CTL_CMD_SEND:
+		break;
+	}
+	return false;
+}
 
 /* Which options each command takes, beyond the global ones. */
 static bool option_allowed(RbCtlCommand cmd, CtlOpt opt)
 {
 	switch (opt) {
-	case OPT_ADAPTER:
-	case OPT_BOX:
 	case OPT_JSON:
 	case OPT_TIMEOUT:
 	case OPT_HELP:
 	case OPT_VERSION:
 		return true;
+	case OPT_ADAPTER:
+	case OPT_BOX:
+		return !rb_ctl_command_is_local(cmd);
 	case OPT_DURATION:
 		return cmd == RB_CTL_CMD_SCAN;
 	case OPT_PIN_FILE:
 		return cmd == RB_CTL_CMD_PAIR;
 	case OPT_COUNT:
-		return cmd == RB_CTL_CMD_WATCH;
+		return cmd == RB_CTL_CMD_WATCH || cmd == RB_CTL_CMD_LOCAL_WATCH;
+	case OPT_YES:
+		return cmd == RB_CTL_CMD_LOCAL_FACTORY_RESET;
 	case OPT_FORCE:
 		return cmd == RB_CTL_CMD_CONFIG_SET;
 	case OPT_HEX:
@@ -362,7 +416,9 @@ static bool option_allowed(RbCtlCommand cmd, CtlOpt opt)
 	case OPT_NO_WAIT:
 		return cmd == RB_CTL_CMD_WRITE ||
 		       cmd == RB_CTL_CMD_CONFIG_GET ||
-		       cmd == RB_CTL_CMD_CONFIG_SET;
+		       cmd == RB_CTL_CMD_CONFIG_SET || cmd == RB_CTL_CMD_SEND;
+	case OPT_TEXT:
+		return cmd == RB_CTL_CMD_SEND;
 	}
 	return false;
 }
@@ -394,8 +450,56 @@ const char *rb_ctl_command_name(RbCtlCommand cmd)
 		return "remove";
 	case RB_CTL_CMD_DISCONNECT:
 		return "disconnect";
+	case RB_CTL_CMD_SEND:
+		return "send";
+	case RB_CTL_CMD_LOCAL_STATUS:
+		return "local status";
+	case RB_CTL_CMD_LOCAL_WATCH:
+		return "local watch";
+	case RB_CTL_CMD_LOCAL_FORGET_OWNER:
+		return "local forget-owner";
+	case RB_CTL_CMD_LOCAL_FACTORY_RESET:
+		return "local factory-reset";
+	case RB_CTL_CMD_LOCAL_EXIT_PAIRING:
+		return "local exit-pairing";
+	case RB_CTL_CMD_LOCAL_ENTER_PAIRING:
+		return "local enter-pairing";
 	}
 	return "";
+}
+
+/* send TYPE [BODY]: BODY is hex, or text with --text; none is empty. */
+static bool parse_app(RbCtlArgs *a, const char *type, const char *body,
+		      GError **error)
+{
+	g_autoptr(GBytes) bytes = NULL;
+
+	if (!rb_app_type_valid(type)) {
+		g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+			    "'%s' is not an application message type (1 to "
+			    "%d characters of A-Z a-z 0-9 _ . -)",
+			    type, RB_APP_TYPE_MAX);
+		return false;
+	}
+	if (!body) {
+		bytes = g_bytes_new(NULL, 0);
+	} else if (a->text) {
+		if (!g_utf8_validate(body, -1, NULL)) {
+			g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+				    "--text: BODY is not UTF-8");
+			return false;
+		}
+		bytes = g_bytes_new(body, strlen(body));
+	} else {
+		bytes = rb_ctl_parse_hex(body, error);
+		if (!bytes) {
+			g_prefix_error(error,
+				       "BODY (hex, or text with --text): ");
+			return false;
+		}
+	}
+	return rb_app_message_set(&a->app, type, g_bytes_get_data(bytes, NULL),
+				  g_bytes_get_size(bytes), error);
 }
 
 bool rb_ctl_args_parse(RbCtlArgs *args, int argc, char **argv, GError **error)
@@ -492,6 +596,23 @@ bool rb_ctl_args_parse(RbCtlArgs *args, int argc, char **argv, GError **error)
 					    "config needs get, set or read");
 				goto fail;
 			}
+		} else if (a.cmd == RB_CTL_CMD_LOCAL_STATUS) {
+			const char *sub = w < words->len ? words->pdata[w++]
+							 : NULL;
+
+			a.cmd = RB_CTL_CMD_NONE;
+			for (unsigned int k = 0;
+			     k < G_N_ELEMENTS(local_commands); k++) {
+				if (g_strcmp0(sub, local_commands[k].word) == 0)
+					a.cmd = local_commands[k].cmd;
+			}
+			if (a.cmd == RB_CTL_CMD_NONE) {
+				g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+					    "local needs status, watch, "
+					    "forget-owner, factory-reset, "
+					    "exit-pairing or enter-pairing");
+				goto fail;
+			}
 		}
 	}
 
@@ -555,6 +676,18 @@ bool rb_ctl_args_parse(RbCtlArgs *args, int argc, char **argv, GError **error)
 			goto fail;
 		}
 		break;
+	case RB_CTL_CMD_SEND:
+		if (w >= words->len) {
+			g_set_error(error, RB_ERROR, RB_ERROR_INVALID,
+				    "send needs TYPE [BODY]");
+			goto fail;
+		}
+		if (!parse_app(&a, words->pdata[w],
+			       w + 1 < words->len ? words->pdata[w + 1] : NULL,
+			       error))
+			goto fail;
+		w += MIN(words->len - w, 2);
+		break;
 	case RB_CTL_CMD_SCAN:
 	case RB_CTL_CMD_STATUS:
 	case RB_CTL_CMD_WATCH:
@@ -563,6 +696,12 @@ bool rb_ctl_args_parse(RbCtlArgs *args, int argc, char **argv, GError **error)
 	case RB_CTL_CMD_TRIGGER_PAIRING:
 	case RB_CTL_CMD_REMOVE:
 	case RB_CTL_CMD_DISCONNECT:
+	case RB_CTL_CMD_LOCAL_STATUS:
+	case RB_CTL_CMD_LOCAL_WATCH:
+	case RB_CTL_CMD_LOCAL_FORGET_OWNER:
+	case RB_CTL_CMD_LOCAL_FACTORY_RESET:
+	case RB_CTL_CMD_LOCAL_EXIT_PAIRING:
+	case RB_CTL_CMD_LOCAL_ENTER_PAIRING:
 		break;
 	}
 	if (w < words->len) {
@@ -697,10 +836,44 @@ RbCtlExit rb_ctl_exit_for_error(RbCtlOp op, const char *name,
 		    strstr(message, "Not paired"))
 			return RB_CTL_EXIT_PAIRING;
 		break;
+	case RB_CTL_OP_LOCAL:
+	case RB_CTL_OP_LOCAL_ADMIN:
+		/* The bus's policy, or the daemon's own check. */
+		if (g_str_has_suffix(name, ".Error.AccessDenied"))
+			return RB_CTL_EXIT_NOT_AUTHORIZED;
+		if (strcmp(name, "org.freedesktop.DBus.Error.ServiceUnknown") ==
+			    0 ||
+		    strcmp(name, "org.freedesktop.DBus.Error.NameHasNoOwner") ==
+			    0)
+			return RB_CTL_EXIT_NO_BOX;
+		break;
 	case RB_CTL_OP_GENERIC:
 		break;
 	}
 	return RB_CTL_EXIT_DBUS;
+}
+
+const char *rb_ctl_local_reason(RbCtlOp op, RbCtlExit code, bool root)
+{
+	if (op != RB_CTL_OP_LOCAL && op != RB_CTL_OP_LOCAL_ADMIN)
+		return NULL;
+	if (code == RB_CTL_EXIT_NO_BOX)
+		return "reaction-boxd is not running (org.reactionbox is not "
+		       "on the system bus)";
+	if (code != RB_CTL_EXIT_NOT_AUTHORIZED || root)
+		return NULL;
+	if (op == RB_CTL_OP_LOCAL_ADMIN)
+		return "permission denied: needs root";
+	return "permission denied: needs root or membership of "
+	       "reaction-boxd's group (default \"reaction\")";
+}
+
+bool rb_ctl_confirmed(const char *answer)
+{
+	g_autofree char *a = g_strstrip(g_strdup(answer ? answer : ""));
+
+	return g_ascii_strcasecmp(a, "y") == 0 ||
+	       g_ascii_strcasecmp(a, "yes") == 0;
 }
 
 const char *rb_ctl_status_name(RbAccessStatus status)
@@ -806,6 +979,69 @@ static void json_str(GString *out, const char *key, const char *value)
 	rb_ctl_json_append_string(out, value);
 }
 
+bool rb_ctl_body_is_text(const uint8_t *data, gsize len)
+{
+	const char *p = (const char *)data;
+	const char *end = p + len;
+
+	if (len == 0 || !g_utf8_validate_len(p, len, NULL))
+		return false;
+	for (; p < end; p = g_utf8_next_char(p)) {
+		gunichar ch = g_utf8_get_char(p);
+
+		if (g_unichar_iscntrl(ch) && ch != '\t' && ch != '\n' &&
+		    ch != '\r')
+			return false;
+	}
+	return true;
+}
+
+/* The body as a string: only for one rb_ctl_body_is_text() accepts. */
+static char *body_text(const RbAppMessage *app)
+{
+	return g_strndup((const char *)app->body, app->body_len);
+}
+
+static void app_json(GString *out, const RbAppMessage *app)
+{
+	json_str(out, "app_type", app->type);
+	g_string_append(out, ",\"body_hex\":\"");
+	for (gsize i = 0; i < app->body_len; i++)
+		g_string_append_printf(out, "%02x", app->body[i]);
+	g_string_append_printf(out, "\",\"body_len\":%" G_GSIZE_FORMAT,
+			       app->body_len);
+	if (rb_ctl_body_is_text(app->body, app->body_len)) {
+		g_autofree char *text = body_text(app);
+
+		json_str(out, "body_text", text);
+	}
+}
+
+static void app_text(GString *out, const char *source, const RbAppMessage *app)
+{
+	g_autofree char *hex = NULL;
+
+	if (!app->type[0] && app->body_len == 0) {
+		g_string_append_printf(out, "%s: no application state", source);
+		return;
+	}
+	g_string_append_printf(out, "%s: application %s", source, app->type);
+	if (app->body_len == 0) {
+		g_string_append(out, ", empty body");
+		return;
+	}
+	hex = rb_ctl_hex_string(app->body, app->body_len);
+	g_string_append_printf(out, ", %" G_GSIZE_FORMAT " bytes: %s",
+			       app->body_len, hex);
+	if (rb_ctl_body_is_text(app->body, app->body_len)) {
+		g_autofree char *text = body_text(app);
+
+		/* One line: the JSON escapes serve as a quoted string. */
+		g_string_append(out, " = ");
+		rb_ctl_json_append_string(out, text);
+	}
+}
+
 char *rb_ctl_reply_json(const RbReply *r, const char *source)
 {
 	GString *out = g_string_new("{\"type\":");
@@ -855,14 +1091,9 @@ char *rb_ctl_reply_json(const RbReply *r, const char *source)
 		json_str(out, "message", r->error_message);
 		json_str(out, "field", r->error_field);
 		break;
-	case RB_REPLY_APPLICATION: {
-		g_autofree char *hex = rb_ctl_hex_string(r->app.body,
-							 r->app.body_len);
-
-		json_str(out, "app_type", r->app.type);
-		json_str(out, "body", hex);
+	case RB_REPLY_APPLICATION:
+		app_json(out, &r->app);
 		break;
-	}
 	}
 	g_string_append_c(out, '}');
 	return g_string_free(out, FALSE);
@@ -911,14 +1142,9 @@ char *rb_ctl_reply_text(const RbReply *r, const char *source)
 		if (r->error_message[0])
 			g_string_append_printf(out, ": %s", r->error_message);
 		break;
-	case RB_REPLY_APPLICATION: {
-		g_autofree char *hex = rb_ctl_hex_string(r->app.body,
-							 r->app.body_len);
-
-		g_string_append_printf(out, "%s: application %s [%s]", source,
-				       r->app.type, hex);
+	case RB_REPLY_APPLICATION:
+		app_text(out, source, &r->app);
 		break;
-	}
 	}
 	if (r->request_id)
 		g_string_append_printf(out, " [request %u]", r->request_id);
@@ -932,4 +1158,437 @@ char *rb_ctl_hex_string(const uint8_t *data, gsize len)
 	for (gsize i = 0; i < len; i++)
 		g_string_append_printf(out, "%s%02x", i ? " " : "", data[i]);
 	return g_string_free(out, FALSE);
+}
+
+/* ---- reaction-boxd's D-Bus properties and signals ---- */
+
+/* A D-Bus member name in snake_case: "PairingSecondsLeft" is
+ * "pairing_seconds_left", "MTUSize" is "mtu_size". */
+static char *snake_case(const char *name)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const char *p = name; *p; p++) {
+		bool upper = g_ascii_isupper(*p);
+
+		if (upper && p != name &&
+		    (g_ascii_islower(p[-1]) || g_ascii_isdigit(p[-1]) ||
+		     (g_ascii_isupper(p[-1]) && g_ascii_islower(p[1]))))
+			g_string_append_c(out, '_');
+		g_string_append_c(out, g_ascii_tolower(*p));
+	}
+	return g_string_free(out, FALSE);
+}
+
+static bool is_peers(GVariant *v)
+{
+	return g_variant_is_of_type(v, G_VARIANT_TYPE("a(sss)"));
+}
+
+/* Any value as JSON: numbers, booleans, strings; dictionaries with string
+ * keys as objects; other containers as arrays; Peers' (address, address
+ * type, access) triples as objects. */
+static void json_value(GString *out, GVariant *v)
+{
+	GVariantIter it;
+	GVariant *child;
+	bool first = true;
+
+	switch (g_variant_classify(v)) {
+	case G_VARIANT_CLASS_BOOLEAN:
+		g_string_append(out,
+				g_variant_get_boolean(v) ? "true" : "false");
+		return;
+	case G_VARIANT_CLASS_BYTE:
+		g_string_append_printf(out, "%u", g_variant_get_byte(v));
+		return;
+	case G_VARIANT_CLASS_UINT16:
+		g_string_append_printf(out, "%u", g_variant_get_uint16(v));
+		return;
+	case G_VARIANT_CLASS_UINT32:
+		g_string_append_printf(out, "%u", g_variant_get_uint32(v));
+		return;
+	case G_VARIANT_CLASS_UINT64:
+		g_string_append_printf(out, "%" G_GUINT64_FORMAT,
+				       g_variant_get_uint64(v));
+		return;
+	case G_VARIANT_CLASS_INT16:
+		g_string_append_printf(out, "%d", g_variant_get_int16(v));
+		return;
+	case G_VARIANT_CLASS_INT32:
+		g_string_append_printf(out, "%d", g_variant_get_int32(v));
+		return;
+	case G_VARIANT_CLASS_INT64:
+		g_string_append_printf(out, "%" G_GINT64_FORMAT,
+				       g_variant_get_int64(v));
+		return;
+	case G_VARIANT_CLASS_HANDLE:
+		g_string_append_printf(out, "%d", g_variant_get_handle(v));
+		return;
+	case G_VARIANT_CLASS_DOUBLE: {
+		char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+		g_string_append(out, g_ascii_dtostr(buf, sizeof(buf),
+						    g_variant_get_double(v)));
+		return;
+	}
+	case G_VARIANT_CLASS_STRING:
+	case G_VARIANT_CLASS_OBJECT_PATH:
+	case G_VARIANT_CLASS_SIGNATURE:
+		rb_ctl_json_append_string(out, g_variant_get_string(v, NULL));
+		return;
+	case G_VARIANT_CLASS_VARIANT: {
+		g_autoptr(GVariant) inner = g_variant_get_variant(v);
+
+		json_value(out, inner);
+		return;
+	}
+	case G_VARIANT_CLASS_MAYBE:
+	case G_VARIANT_CLASS_ARRAY:
+	case G_VARIANT_CLASS_TUPLE:
+	case G_VARIANT_CLASS_DICT_ENTRY:
+		break;
+	}
+	if (g_variant_is_of_type(v, G_VARIANT_TYPE("a{s*}"))) {
+		const char *key;
+
+		g_string_append_c(out, '{');
+		g_variant_iter_init(&it, v);
+		while (g_variant_iter_next(&it, "{&s@*}", &key, &child)) {
+			g_string_append(out, first ? "" : ",");
+			rb_ctl_json_append_string(out, key);
+			g_string_append_c(out, ':');
+			json_value(out, child);
+			g_variant_unref(child);
+			first = false;
+		}
+		g_string_append_c(out, '}');
+		return;
+	}
+	if (is_peers(v)) {
+		const char *addr, *type, *access;
+
+		g_string_append_c(out, '[');
+		g_variant_iter_init(&it, v);
+		while (g_variant_iter_next(&it, "(&s&s&s)", &addr, &type,
+					   &access)) {
+			g_string_append(out, first ? "{" : ",{");
+			g_string_append(out, "\"address\":");
+			rb_ctl_json_append_string(out, addr);
+			json_str(out, "address_type", type);
+			json_str(out, "access", access);
+			g_string_append_c(out, '}');
+			first = false;
+		}
+		g_string_append_c(out, ']');
+		return;
+	}
+	if (g_variant_is_of_type(v, G_VARIANT_TYPE_MAYBE) &&
+	    g_variant_n_children(v) == 0) {
+		g_string_append(out, "null");
+		return;
+	}
+	g_string_append_c(out, '[');
+	g_variant_iter_init(&it, v);
+	while ((child = g_variant_iter_next_value(&it))) {
+		g_string_append(out, first ? "" : ",");
+		json_value(out, child);
+		g_variant_unref(child);
+		first = false;
+	}
+	g_string_append_c(out, ']');
+}
+
+/* Appends ,"snake_name":value for each property of @props (a{sv}). */
+static void json_props(GString *out, GVariant *props)
+{
+	GVariantIter it;
+	const char *name;
+	GVariant *v;
+
+	g_variant_iter_init(&it, props);
+	while (g_variant_iter_next(&it, "{&sv}", &name, &v)) {
+		g_autofree char *key = snake_case(name);
+
+		g_string_append_c(out, ',');
+		rb_ctl_json_append_string(out, key);
+		g_string_append_c(out, ':');
+		json_value(out, v);
+		g_variant_unref(v);
+	}
+}
+
+/* A value for a line of text: strings bare (quoted if empty or with
+ * blanks), Config as key=value pairs, Peers as "address (type) access". */
+static void text_value(GString *out, GVariant *v)
+{
+	GVariantIter it;
+	bool first = true;
+
+	if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
+		const char *str = g_variant_get_string(v, NULL);
+
+		if (!*str || strpbrk(str, " \t\n\"\\"))
+			rb_ctl_json_append_string(out, str);
+		else
+			g_string_append(out, str);
+	} else if (g_variant_is_of_type(v, G_VARIANT_TYPE("a{su}"))) {
+		const char *key;
+		guint32 n;
+
+		g_variant_iter_init(&it, v);
+		while (g_variant_iter_next(&it, "{&su}", &key, &n)) {
+			g_string_append_printf(out, "%s%s=%u", first ? "" : " ",
+					       key, n);
+			first = false;
+		}
+		if (first)
+			g_string_append(out, "none");
+	} else if (is_peers(v)) {
+		const char *addr, *type, *access;
+
+		g_variant_iter_init(&it, v);
+		while (g_variant_iter_next(&it, "(&s&s&s)", &addr, &type,
+					   &access)) {
+			g_string_append_printf(out, "%s%s (%s) %s",
+					       first ? "" : ", ", addr, type,
+					       access);
+			first = false;
+		}
+		if (first)
+			g_string_append(out, "none");
+	} else {
+		g_autofree char *s = g_variant_print(v, FALSE);
+
+		g_string_append(out, s);
+	}
+}
+
+char *rb_ctl_box_status_json(GVariant *props)
+{
+	GString *out = g_string_new("{\"type\":\"local_status\"");
+
+	json_props(out, props);
+	g_string_append_c(out, '}');
+	return g_string_free(out, FALSE);
+}
+
+#define LABEL "%-13s "
+
+/* The properties rb_ctl_box_status_text() knows, with their types. */
+static const struct {
+	const char *name;
+	const char *type;
+} status_props[] = {
+	{"AccessStatus", "s"},	   {"Owner", "s"},
+	{"OwnerAddressType", "s"}, {"OwnerSince", "t"},
+	{"PairingMode", "b"},	   {"PairingSecondsLeft", "u"},
+	{"LockedOut", "b"},	   {"LockoutSecondsLeft", "u"},
+	{"StaleBond", "s"},	   {"ChordHeld", "b"},
+	{"Application", "s"},	   {"Peers", "a(sss)"},
+	{"Config", "a{su}"},
+};
+
+static bool status_prop_known(const char *name, GVariant *v)
+{
+	for (unsigned int i = 0; i < G_N_ELEMENTS(status_props); i++) {
+		if (strcmp(name, status_props[i].name) == 0)
+			return g_variant_is_of_type(
+				v, G_VARIANT_TYPE(status_props[i].type));
+	}
+	return false;
+}
+
+static bool lookup_s(GVariant *props, const char *name, const char **out)
+{
+	return g_variant_lookup(props, name, "&s", out);
+}
+
+static bool lookup_b(GVariant *props, const char *name, bool *out)
+{
+	gboolean b;
+
+	if (!g_variant_lookup(props, name, "b", &b))
+		return false;
+	*out = b;
+	return true;
+}
+
+static void line_start(GString *out, const char *label)
+{
+	g_autofree char *l = g_strconcat(label, ":", NULL);
+
+	if (out->len)
+		g_string_append_c(out, '\n');
+	g_string_append_printf(out, LABEL, l);
+}
+
+/* "open, 42 s left" / "closed"; "yes, 120 s left" / "no". */
+static void flag_line(GString *out, GVariant *props, const char *label,
+		      const char *flag, const char *left, const char *on,
+		      const char *off)
+{
+	guint32 secs = 0;
+	bool b;
+
+	if (!lookup_b(props, flag, &b))
+		return;
+	line_start(out, label);
+	g_string_append(out, b ? on : off);
+	if (b && g_variant_lookup(props, left, "u", &secs))
+		g_string_append_printf(out, ", %u s left", secs);
+}
+
+char *rb_ctl_box_status_text(GVariant *props)
+{
+	GString *out = g_string_new(NULL);
+	g_autoptr(GVariant) config = NULL;
+	g_autoptr(GVariant) peers = NULL;
+	const char *s = NULL;
+	const char *type = NULL;
+	guint64 since = 0;
+	GVariantIter it;
+	const char *name;
+	GVariant *v;
+	bool b;
+
+	if (lookup_s(props, "AccessStatus", &s)) {
+		line_start(out, "access");
+		g_string_append(out, s);
+	}
+	if (lookup_s(props, "Owner", &s)) {
+		line_start(out, "owner");
+		g_string_append(out, *s ? s : "none");
+		if (*s && lookup_s(props, "OwnerAddressType", &type) && *type)
+			g_string_append_printf(out, " (%s)", type);
+		if (*s && g_variant_lookup(props, "OwnerSince", "t", &since) &&
+		    since) {
+			g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(
+				(gint64)(since / G_USEC_PER_SEC));
+			g_autofree char *when = t ? g_date_time_format(
+							    t,
+							    "%Y-%m-%d %H:%M:%S")
+						  : NULL;
+
+			if (when)
+				g_string_append_printf(out, ", paired %s UTC",
+						       when);
+		}
+	}
+	flag_line(out, props, "pairing mode", "PairingMode",
+		  "PairingSecondsLeft", "open", "closed");
+	flag_line(out, props, "pin lockout", "LockedOut", "LockoutSecondsLeft",
+		  "active", "none");
+	if (lookup_s(props, "StaleBond", &s)) {
+		line_start(out, "stale bond");
+		g_string_append(out, s);
+	}
+	if (lookup_b(props, "ChordHeld", &b)) {
+		line_start(out, "chord held");
+		g_string_append(out, b ? "yes" : "no");
+	}
+	if (lookup_s(props, "Application", &s)) {
+		line_start(out, "application");
+		g_string_append(out, *s ? s : "none registered");
+	}
+	peers = g_variant_lookup_value(props, "Peers",
+				       G_VARIANT_TYPE("a(sss)"));
+	if (peers) {
+		const char *addr, *access;
+		bool first = true;
+
+		line_start(out, "peers");
+		g_variant_iter_init(&it, peers);
+		while (g_variant_iter_next(&it, "(&s&s&s)", &addr, &type,
+					   &access)) {
+			if (!first)
+				g_string_append_printf(out, "\n" LABEL, "");
+			g_string_append_printf(out, "%s (%s) %s", addr, type,
+					       access);
+			first = false;
+		}
+		if (first)
+			g_string_append(out, "none");
+	}
+	config = g_variant_lookup_value(props, "Config",
+					G_VARIANT_TYPE("a{su}"));
+	if (config) {
+		guint32 n;
+		bool first = true;
+
+		line_start(out, "config");
+		g_variant_iter_init(&it, config);
+		while (g_variant_iter_next(&it, "{&su}", &name, &n)) {
+			if (!first)
+				g_string_append_printf(out, "\n" LABEL, "");
+			g_string_append_printf(out, "%s=%u", name, n);
+			first = false;
+		}
+	}
+	/* Whatever this version does not know, or of an unexpected type. */
+	g_variant_iter_init(&it, props);
+	while (g_variant_iter_next(&it, "{&sv}", &name, &v)) {
+		if (!status_prop_known(name, v)) {
+			line_start(out, name);
+			text_value(out, v);
+		}
+		g_variant_unref(v);
+	}
+	return g_string_free(out, FALSE);
+}
+
+char *rb_ctl_box_changed_json(GVariant *changed, const char *const *invalidated)
+{
+	GString *out = g_string_new("{\"type\":\"local_changed\"");
+
+	json_props(out, changed);
+	if (invalidated && invalidated[0]) {
+		g_string_append(out, ",\"invalidated\":[");
+		for (unsigned int i = 0; invalidated[i]; i++) {
+			g_autofree char *key = snake_case(invalidated[i]);
+
+			g_string_append(out, i ? "," : "");
+			rb_ctl_json_append_string(out, key);
+		}
+		g_string_append_c(out, ']');
+	}
+	g_string_append_c(out, '}');
+	return g_string_free(out, FALSE);
+}
+
+char *rb_ctl_box_changed_text(GVariant *changed, const char *const *invalidated)
+{
+	GString *out = g_string_new("changed:");
+	GVariantIter it;
+	const char *name;
+	GVariant *v;
+
+	g_variant_iter_init(&it, changed);
+	while (g_variant_iter_next(&it, "{&sv}", &name, &v)) {
+		g_string_append_printf(out, " %s=", name);
+		text_value(out, v);
+		g_variant_unref(v);
+	}
+	for (unsigned int i = 0; invalidated && invalidated[i]; i++)
+		g_string_append_printf(out, " %s=?", invalidated[i]);
+	return g_string_free(out, FALSE);
+}
+
+char *rb_ctl_button_json(const char *name, bool pressed, guint64 monotonic_us)
+{
+	GString *out = g_string_new("{\"type\":\"button\"");
+
+	json_str(out, "name", name);
+	g_string_append_printf(
+		out, ",\"pressed\":%s,\"monotonic_us\":%" G_GUINT64_FORMAT "}",
+		pressed ? "true" : "false", monotonic_us);
+	return g_string_free(out, FALSE);
+}
+
+char *rb_ctl_button_text(const char *name, bool pressed, guint64 monotonic_us)
+{
+	return g_strdup_printf("button %s %s at %" G_GUINT64_FORMAT ".%06u s",
+			       name, pressed ? "pressed" : "released",
+			       monotonic_us / G_USEC_PER_SEC,
+			       (unsigned int)(monotonic_us % G_USEC_PER_SEC));
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * reaction-boxctl's pure parts: command-line parsing, the mapping of BlueZ
- * errors to exit codes, PIN and hex parsing, and the text and JSON output
- * of decoded messages. No D-Bus, no I/O.
+ * and reaction-boxd errors to exit codes, PIN and hex parsing, and the
+ * text and JSON output of decoded messages and of reaction-boxd's D-Bus
+ * properties and signals (as GVariants). No D-Bus, no I/O.
  */
 #pragma once
 
@@ -45,10 +46,21 @@ typedef enum {
 	RB_CTL_CMD_TRIGGER_PAIRING,
 	RB_CTL_CMD_REMOVE,
 	RB_CTL_CMD_DISCONNECT,
+	RB_CTL_CMD_SEND,
+	/* local: reaction-boxd's D-Bus API on this machine, no Bluetooth */
+	RB_CTL_CMD_LOCAL_STATUS,
+	RB_CTL_CMD_LOCAL_WATCH,
+	RB_CTL_CMD_LOCAL_FORGET_OWNER,
+	RB_CTL_CMD_LOCAL_FACTORY_RESET,
+	RB_CTL_CMD_LOCAL_EXIT_PAIRING,
+	RB_CTL_CMD_LOCAL_ENTER_PAIRING,
 } RbCtlCommand;
 
-/* The command as typed: "config get", "trigger-pairing". Static. */
+/* The command as typed: "config get", "local status". Static. */
 const char *rb_ctl_command_name(RbCtlCommand cmd);
+
+/* Whether @cmd is a "local" command (the daemon's D-Bus API). */
+bool rb_ctl_command_is_local(RbCtlCommand cmd);
 
 /* The command line. Strings point into argv (not owned) except @data. */
 typedef struct {
@@ -67,8 +79,10 @@ typedef struct {
 	bool have_pin;
 	uint32_t pin;
 	const char *pin_file;
-	/* watch */
+	/* watch, local watch */
 	unsigned int count; /* 0: unlimited */
+	/* local factory-reset */
+	bool yes; /* no confirmation asked */
 	/* config set */
 	RbConfigUpdate update;
 	bool force; /* send out-of-range values anyway */
@@ -77,6 +91,9 @@ typedef struct {
 	const char *file;
 	bool raw;
 	bool no_wait;
+	/* send */
+	RbAppMessage app; /* TYPE and BODY, valid */
+	bool text; /* BODY is UTF-8 text, not hex */
 } RbCtlArgs;
 
 #define RB_CTL_DEFAULT_TIMEOUT_S 20
@@ -130,10 +147,24 @@ typedef enum {
 	RB_CTL_OP_CONNECT,
 	RB_CTL_OP_PAIR,
 	RB_CTL_OP_GATT,
+	RB_CTL_OP_LOCAL, /* reaction-boxd's properties and signals */
+	RB_CTL_OP_LOCAL_ADMIN, /* its root-only methods */
 } RbCtlOp;
 
 RbCtlExit rb_ctl_exit_for_error(RbCtlOp op, const char *name,
 				const char *message, uint8_t *att);
+
+/*
+ * For the exit code @code of a failed call of kind RB_CTL_OP_LOCAL or
+ * RB_CTL_OP_LOCAL_ADMIN, a reason for people: "reaction-boxd is not
+ * running ..." for RB_CTL_EXIT_NO_BOX, "permission denied: needs root"
+ * for RB_CTL_EXIT_NOT_AUTHORIZED (unless @root: then the daemon's own
+ * message says more). NULL otherwise. Static.
+ */
+const char *rb_ctl_local_reason(RbCtlOp op, RbCtlExit code, bool root);
+
+/* Whether a typed confirmation is a yes ("y" or "yes", any case). */
+bool rb_ctl_confirmed(const char *answer);
 
 /* Parses "0xNN" (alone or at the end of a BlueZ message) into *att. */
 bool rb_ctl_att_from_message(const char *message, uint8_t *att);
@@ -154,11 +185,44 @@ const char *rb_ctl_proto_error_name(RbProtoError code);
 
 /*
  * A decoded message as one line: JSON (an object, no newline) or text.
- * @source is the characteristic it came from ("access", "protocol"). The
- * caller g_free()s the result.
+ * @source is the characteristic it came from ("access", "protocol",
+ * "app_state"). An ApplicationMessage is "type":"application" with
+ * "app_type", "body_hex" (no separators), "body_len" and, if the body
+ * reads as text, "body_text". The caller g_free()s the result.
  */
 char *rb_ctl_reply_json(const RbReply *reply, const char *source);
 char *rb_ctl_reply_text(const RbReply *reply, const char *source);
+
+/*
+ * Whether an application message body reads as text: valid UTF-8, not
+ * empty, no control characters but tab, CR and LF. Such a body is printed
+ * as text too ("body_text" in JSON), beside its hex.
+ */
+bool rb_ctl_body_is_text(const uint8_t *data, gsize len);
+
+/*
+ * reaction-boxd's org.reactionbox.Box1 properties (@props: a{sv}, from
+ * GetAll) as one JSON object, "type":"local_status", the properties
+ * under their names in snake_case (AccessStatus: "access_status"); or as
+ * text, one "label: value" line per property, no final newline. Unknown
+ * properties are printed too. The caller g_free()s the result.
+ */
+char *rb_ctl_box_status_json(GVariant *props);
+char *rb_ctl_box_status_text(GVariant *props);
+
+/*
+ * A PropertiesChanged of Box1 (@changed: a{sv}; @invalidated: names,
+ * NULL-terminated, may be NULL) as one JSON object, "type":"local_changed",
+ * or one line of text ("changed: PairingMode=true ..."). g_free().
+ */
+char *rb_ctl_box_changed_json(GVariant *changed,
+			      const char *const *invalidated);
+char *rb_ctl_box_changed_text(GVariant *changed,
+			      const char *const *invalidated);
+
+/* A Button signal as JSON ("type":"button") or text. g_free(). */
+char *rb_ctl_button_json(const char *name, bool pressed, guint64 monotonic_us);
+char *rb_ctl_button_text(const char *name, bool pressed, guint64 monotonic_us);
 
 /* @len bytes as lower-case hex pairs separated by spaces; g_free(). */
 char *rb_ctl_hex_string(const uint8_t *data, gsize len);
