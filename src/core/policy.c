@@ -1099,13 +1099,40 @@ static void restore_lockout(RbPolicy *p, RbTime now)
 	p->locked = p->lockout_end > now;
 }
 
+/*
+ * Whether the stored @st carries the ForgetOwner or FactoryReset in
+ * progress. A PERSIST of the same batch can come before the request's
+ * (the tick that starts it ends a lockout; a factory reset that ends
+ * pairing mode stores the PIN failure first): its success must not
+ * settle the request, whose own PERSIST may still fail. An earlier state
+ * that already has the request's values settles it harmlessly: undoing
+ * to it would change nothing.
+ */
+static bool stores_forget(const RbState *st)
+{
+	return !st->has_owner && !st->owner_unknown;
+}
+
+static bool stores_reset(const RbState *st)
+{
+	if (!stores_forget(st) || st->lockout_active || st->pin_failures ||
+	    st->stale != RB_STALE_NONE)
+		return false;
+	for (unsigned int i = 0; i < RB_SETTING_COUNT; i++)
+		if (st->overrides.has[i])
+			return false;
+	return true;
+}
+
 void rb_policy_persist_result(RbPolicy *p, const RbState *st, bool ok,
 			      RbTime now, RbEffects *fx)
 {
 	if (ok) {
 		p->st_disk = *st;
-		p->forget_pending = false;
-		p->reset_pending = false;
+		if (p->forget_pending && stores_forget(st))
+			p->forget_pending = false;
+		if (p->reset_pending && stores_reset(st))
+			p->reset_pending = false;
 		if (p->storage_failed) {
 			p->storage_failed = false;
 			emit_log(fx, "the state is stored again");

@@ -2349,6 +2349,44 @@ static void box_with_everything(Box *b)
 	ck_assert(b->last_persisted.overrides.has[RB_SETTING_PIN_LOCKOUT_MS]);
 }
 
+/* ForgetOwner at the instant the lockout ends: the tick that starts it
+ * stores the lockout's end, then ForgetOwner stores the forgetting. If
+ * only the second store fails, the owner is still the owner. */
+START_TEST(test_admin_forget_second_store_fails)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	box_chord(&b);
+	connect(&b, &PHONE_B, false);
+	fail_pin(&b, &PHONE_B);
+	fail_pin(&b, &PHONE_B);
+	fail_pin(&b, &PHONE_B);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	/* no tick in between: the request comes first */
+	b.now += 300000;
+	box_clear(&b);
+	b.fail_nth_store = 2;
+	admin(&b, rb_policy_forget_owner);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_PERSIST), 2);
+	ck_assert(rb_policy_storage_failed(b.p));
+	ck_assert(!b.last_persisted.lockout_active);
+	ck_assert(b.last_persisted.has_owner);
+	ck_assert_msg(rb_policy_owner(b.p) &&
+			      rb_peer_equal(rb_policy_owner(b.p), &PHONE_A),
+		      "forgetting the owner was not stored, yet it is "
+		      "forgotten");
+	ck_assert(!rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	/* the retried store keeps it */
+	box_run_to(&b, b.now + 6000);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	ck_assert(b.last_persisted.has_owner);
+	box_free(&b);
+}
+END_TEST
+
 START_TEST(test_admin_factory_reset)
 {
 	const RbPolicyConfig *cfg;
@@ -2533,6 +2571,43 @@ START_TEST(test_admin_factory_reset_not_stored)
 END_TEST
 
 /* ---- peers, countdowns, names ---- */
+
+/* A factory reset that ends pairing mode with a PIN shown stores that
+ * PIN failure (the limit: a lockout), then the reset. If only the reset's
+ * store fails, the lockout and PIN failures are those last stored. */
+START_TEST(test_admin_factory_reset_second_store_fails)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	box_chord(&b);
+	connect(&b, &PHONE_B, false);
+	fail_pin(&b, &PHONE_B);
+	fail_pin(&b, &PHONE_B);
+	ck_assert(passkey(&b, &PHONE_B, 112233));
+	box_clear(&b);
+	b.fail_nth_store = 2;
+	admin(&b, rb_policy_factory_reset);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_PERSIST), 2);
+	ck_assert(rb_policy_storage_failed(b.p));
+	/* the first store: the third failure, a lockout */
+	ck_assert(b.last_persisted.lockout_active);
+	ck_assert_uint_eq(b.last_persisted.pin_failures, 3);
+	ck_assert_msg(rb_policy_locked_out(b.p, b.now),
+		      "a factory reset that was not stored ended the "
+		      "lockout");
+	ck_assert_uint_eq(rb_policy_state(b.p)->pin_failures, 3);
+	ck_assert(rb_peer_equal(rb_policy_owner(b.p), &PHONE_A));
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	/* the retried store keeps all that */
+	box_run_to(&b, b.now + 6000);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	ck_assert(b.last_persisted.lockout_active);
+	ck_assert(b.last_persisted.has_owner);
+	box_free(&b);
+}
+END_TEST
 
 START_TEST(test_peers)
 {
@@ -2764,11 +2839,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_admin_forget_nothing);
 	tcase_add_test(tc, test_admin_forget_not_stored);
 	tcase_add_test(tc, test_admin_forget_not_stored_not_connected);
+	tcase_add_test(tc, test_admin_forget_second_store_fails);
 	tcase_add_test(tc, test_admin_factory_reset);
 	tcase_add_test(tc, test_admin_factory_reset_bond_not_connected);
 	tcase_add_test(tc, test_admin_factory_reset_in_pairing_mode);
 	tcase_add_test(tc, test_admin_factory_reset_storage_failed);
 	tcase_add_test(tc, test_admin_factory_reset_not_stored);
+	tcase_add_test(tc, test_admin_factory_reset_second_store_fails);
 	tcase_add_test(tc, test_admin_result_texts);
 	suite_add_tcase(s, tc);
 
