@@ -47,6 +47,11 @@ typedef struct {
 	RbKeyType key;
 	bool owner_key; /* that pairing made it the owner */
 	RbTime connected_at;
+	/* Its marks before a ForgetOwner or FactoryReset whose PERSIST has
+	 * not succeeded yet, put back if it fails. */
+	bool undo_valid;
+	bool undo_downgraded;
+	bool undo_remove_bond;
 } Conn;
 
 typedef struct {
@@ -1129,8 +1134,12 @@ void rb_policy_persist_result(RbPolicy *p, const RbState *st, bool ok,
 {
 	if (ok) {
 		p->st_disk = *st;
-		if (p->forget_pending && stores_forget(st))
+		if (p->forget_pending && stores_forget(st)) {
 			p->forget_pending = false;
+			for (guint i = 0; i < p->conns->len; i++)
+				g_array_index(p->conns, Conn, i).undo_valid =
+					false;
+		}
 		if (p->reset_pending && stores_reset(st))
 			p->reset_pending = false;
 		if (p->storage_failed) {
@@ -1195,8 +1204,21 @@ void rb_policy_persist_result(RbPolicy *p, const RbState *st, bool ok,
 			 "be stored",
 			 p->st.owner.addr);
 	}
-	if (p->forget_pending)
+	if (p->forget_pending) {
 		p->st.owner_unknown = p->st_disk.owner_unknown;
+		/* The connected peers it downgraded get their marks back:
+		 * a bond it would have removed at disconnect stays (the
+		 * owner's, or any while the owner is unknown). */
+		for (guint i = 0; i < p->conns->len; i++) {
+			Conn *o = &g_array_index(p->conns, Conn, i);
+
+			if (!o->undo_valid)
+				continue;
+			o->downgraded = o->undo_downgraded;
+			o->remove_bond = o->undo_remove_bond;
+			o->undo_valid = false;
+		}
+	}
 	/* A factory reset that is not stored did not reset the PIN
 	 * failures, the lockout or the stale flag. */
 	if (p->reset_pending) {
@@ -1328,6 +1350,13 @@ static void forget_all(RbPolicy *p, const char *why, RbEffects *fx)
 	p->st.owner_paired_wall_ms = 0;
 	p->forget_pending = true;
 	persist(p, fx);
+	for (guint i = 0; i < p->conns->len; i++) {
+		Conn *c = &g_array_index(p->conns, Conn, i);
+
+		c->undo_valid = true;
+		c->undo_downgraded = c->downgraded;
+		c->undo_remove_bond = c->remove_bond;
+	}
 	for (guint i = 0; i < p->bonds->len; i++)
 		drop_bond(p, &g_array_index(p->bonds, RbPeer, i), fx);
 }

@@ -2349,6 +2349,35 @@ static void box_with_everything(Box *b)
 	ck_assert(b->last_persisted.overrides.has[RB_SETTING_PIN_LOCKOUT_MS]);
 }
 
+/* With the owner unknown (a corrupt state file), a ForgetOwner that is
+ * not stored deletes no bond either: the connected peers it marked keep
+ * their bonds when they disconnect. */
+START_TEST(test_admin_forget_not_stored_owner_unknown)
+{
+	RbState st;
+	Box b;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	b.p = NULL;
+	rb_state_init_conservative(&st, WALL0, 300000);
+	box_start_with(&b, &st, 10, WALL0);
+	connect(&b, &PHONE_A, true);
+	rb_policy_bond_added(b.p, &PHONE_A, b.now, b.fx);
+	box_collect(&b);
+	b.store_fails = true;
+	admin(&b, rb_policy_forget_owner);
+	ck_assert(rb_policy_storage_failed(b.p));
+	ck_assert(rb_policy_state(b.p)->owner_unknown);
+	ck_assert(!rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_READ_ONLY);
+	box_clear(&b);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	box_free(&b);
+}
+END_TEST
+
 /* ForgetOwner at the instant the lockout ends: the tick that starts it
  * stores the lockout's end, then ForgetOwner stores the forgetting. If
  * only the second store fails, the owner is still the owner. */
@@ -2839,6 +2868,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_admin_forget_nothing);
 	tcase_add_test(tc, test_admin_forget_not_stored);
 	tcase_add_test(tc, test_admin_forget_not_stored_not_connected);
+	tcase_add_test(tc, test_admin_forget_not_stored_owner_unknown);
 	tcase_add_test(tc, test_admin_forget_second_store_fails);
 	tcase_add_test(tc, test_admin_factory_reset);
 	tcase_add_test(tc, test_admin_factory_reset_bond_not_connected);
