@@ -1416,9 +1416,13 @@ GArray *rb_policy_peers(const RbPolicy *p)
 		RbPeerInfo info;
 
 		info.peer = c->peer;
+		/* A link that paired anew is the owner's only if that
+		 * pairing made it the owner (the owner's address is no
+		 * proof), as for writes. */
 		if (c->downgraded)
 			info.access = RB_PEER_DOWNGRADED;
-		else if (is_owner(p, &c->peer))
+		else if (is_owner(p, &c->peer) &&
+			 (!c->fresh_key || c->owner_key))
 			info.access = RB_PEER_OWNER;
 		else
 			info.access = RB_PEER_READ_ONLY;

@@ -2679,6 +2679,32 @@ START_TEST(test_peers)
 }
 END_TEST
 
+/* A central with the owner's address that paired anew on this link (no
+ * bonding, outside pairing mode) has not the owner's key: its writes are
+ * refused, and it is not shown as the owner. */
+START_TEST(test_peers_spoofed_owner)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	box_run_to(&b, b.now + 5000);
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_OWNER);
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, false, b.now, b.fx);
+	box_collect(&b);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_READ_ONLY);
+	/* the owner itself, reconnected with its bond, is the owner */
+	disconnect(&b, &PHONE_A, false);
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_OWNER);
+	box_free(&b);
+}
+END_TEST
+
 START_TEST(test_pairing_seconds_left)
 {
 	RbTime t0;
@@ -2881,6 +2907,7 @@ static Suite *suite(void)
 
 	tc = tcase_create("/policy/peers");
 	tcase_add_test(tc, test_peers);
+	tcase_add_test(tc, test_peers_spoofed_owner);
 	tcase_add_test(tc, test_peer_access_names);
 	tcase_add_test(tc, test_pairing_seconds_left);
 	tcase_add_test(tc, test_lockout_seconds_left);
