@@ -47,6 +47,11 @@ typedef struct {
 	RbKeyType key;
 	bool owner_key; /* that pairing made it the owner */
 	RbTime connected_at;
+	/* Its marks before a ForgetOwner or FactoryReset whose PERSIST has
+	 * not succeeded yet, put back if it fails. */
+	bool undo_valid;
+	bool undo_downgraded;
+	bool undo_remove_bond;
 } Conn;
 
 typedef struct {
@@ -1099,13 +1104,44 @@ static void restore_lockout(RbPolicy *p, RbTime now)
 	p->locked = p->lockout_end > now;
 }
 
+/*
+ * Whether the stored @st carries the ForgetOwner or FactoryReset in
+ * progress. A PERSIST of the same batch can come before the request's
+ * (the tick that starts it ends a lockout; a factory reset that ends
+ * pairing mode stores the PIN failure first): its success must not
+ * settle the request, whose own PERSIST may still fail. An earlier state
+ * that already has the request's values settles it harmlessly: undoing
+ * to it would change nothing.
+ */
+static bool stores_forget(const RbState *st)
+{
+	return !st->has_owner && !st->owner_unknown;
+}
+
+static bool stores_reset(const RbState *st)
+{
+	if (!stores_forget(st) || st->lockout_active || st->pin_failures ||
+	    st->stale != RB_STALE_NONE)
+		return false;
+	for (unsigned int i = 0; i < RB_SETTING_COUNT; i++)
+		if (st->overrides.has[i])
+			return false;
+	return true;
+}
+
 void rb_policy_persist_result(RbPolicy *p, const RbState *st, bool ok,
 			      RbTime now, RbEffects *fx)
 {
 	if (ok) {
 		p->st_disk = *st;
-		p->forget_pending = false;
-		p->reset_pending = false;
+		if (p->forget_pending && stores_forget(st)) {
+			p->forget_pending = false;
+			for (guint i = 0; i < p->conns->len; i++)
+				g_array_index(p->conns, Conn, i).undo_valid =
+					false;
+		}
+		if (p->reset_pending && stores_reset(st))
+			p->reset_pending = false;
 		if (p->storage_failed) {
 			p->storage_failed = false;
 			emit_log(fx, "the state is stored again");
@@ -1168,8 +1204,21 @@ void rb_policy_persist_result(RbPolicy *p, const RbState *st, bool ok,
 			 "be stored",
 			 p->st.owner.addr);
 	}
-	if (p->forget_pending)
+	if (p->forget_pending) {
 		p->st.owner_unknown = p->st_disk.owner_unknown;
+		/* The connected peers it downgraded get their marks back:
+		 * a bond it would have removed at disconnect stays (the
+		 * owner's, or any while the owner is unknown). */
+		for (guint i = 0; i < p->conns->len; i++) {
+			Conn *o = &g_array_index(p->conns, Conn, i);
+
+			if (!o->undo_valid)
+				continue;
+			o->downgraded = o->undo_downgraded;
+			o->remove_bond = o->undo_remove_bond;
+			o->undo_valid = false;
+		}
+	}
 	/* A factory reset that is not stored did not reset the PIN
 	 * failures, the lockout or the stale flag. */
 	if (p->reset_pending) {
@@ -1301,6 +1350,13 @@ static void forget_all(RbPolicy *p, const char *why, RbEffects *fx)
 	p->st.owner_paired_wall_ms = 0;
 	p->forget_pending = true;
 	persist(p, fx);
+	for (guint i = 0; i < p->conns->len; i++) {
+		Conn *c = &g_array_index(p->conns, Conn, i);
+
+		c->undo_valid = true;
+		c->undo_downgraded = c->downgraded;
+		c->undo_remove_bond = c->remove_bond;
+	}
 	for (guint i = 0; i < p->bonds->len; i++)
 		drop_bond(p, &g_array_index(p->bonds, RbPeer, i), fx);
 }
@@ -1360,9 +1416,13 @@ GArray *rb_policy_peers(const RbPolicy *p)
 		RbPeerInfo info;
 
 		info.peer = c->peer;
+		/* A link that paired anew is the owner's only if that
+		 * pairing made it the owner (the owner's address is no
+		 * proof), as for writes. */
 		if (c->downgraded)
 			info.access = RB_PEER_DOWNGRADED;
-		else if (is_owner(p, &c->peer))
+		else if (is_owner(p, &c->peer) &&
+			 (!c->fresh_key || c->owner_key))
 			info.access = RB_PEER_OWNER;
 		else
 			info.access = RB_PEER_READ_ONLY;

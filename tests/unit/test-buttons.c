@@ -270,6 +270,239 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* ---- debounced edges ---- */
+
+/* A press that settles is one edge, stamped with the raw edge's time (the
+ * kernel's), not with the time it settled. */
+START_TEST(test_edge_press_settles)
+{
+	RbButtons b;
+	RbGestures g = {0};
+
+	rb_buttons_init(&b);
+	rb_buttons_edge(&b, TR, true, 1000, &g);
+	/* not settled yet: nothing */
+	rb_buttons_advance(&b, 1000 + RB_DEBOUNCE_MS - 1, &g);
+	ck_assert_uint_eq(g.n_edges, 0);
+	ck_assert(!rb_buttons_down(&b, TR));
+	/* settles: one edge, at the raw edge's time */
+	rb_buttons_advance(&b, 1000 + RB_DEBOUNCE_MS, &g);
+	ck_assert_uint_eq(g.n_edges, 1);
+	ck_assert_int_eq(g.edges[0].button, TR);
+	ck_assert(g.edges[0].pressed);
+	ck_assert_uint_eq(g.edges[0].at, 1000);
+	ck_assert(!g.edges[0].chord_held);
+	ck_assert_uint_eq(g.edges_lost, 0);
+	/* no more while it is held */
+	memset(&g, 0, sizeof(g));
+	rb_buttons_advance(&b, 5000, &g);
+	ck_assert_uint_eq(g.n_edges, 0);
+	/* the release is one edge too, with its own raw time */
+	rb_buttons_edge(&b, TR, false, 6000, &g);
+	ck_assert_uint_eq(g.n_edges, 0);
+	rb_buttons_advance(&b, 7000, &g);
+	ck_assert_uint_eq(g.n_edges, 1);
+	ck_assert_int_eq(g.edges[0].button, TR);
+	ck_assert(!g.edges[0].pressed);
+	ck_assert_uint_eq(g.edges[0].at, 6000);
+}
+END_TEST
+
+/* A bouncing press is one edge, stamped with the raw edge that settled
+ * (the last bounce). */
+START_TEST(test_edge_bounce_one_edge)
+{
+	RbButtons b;
+	RbGestures g = {0};
+
+	rb_buttons_init(&b);
+	rb_buttons_edge(&b, CT, true, 100, &g);
+	rb_buttons_edge(&b, CT, false, 105, &g);
+	rb_buttons_edge(&b, CT, true, 110, &g);
+	rb_buttons_advance(&b, 1000, &g);
+	ck_assert_uint_eq(g.n_edges, 1);
+	ck_assert_int_eq(g.edges[0].button, CT);
+	ck_assert(g.edges[0].pressed);
+	ck_assert_uint_eq(g.edges[0].at, 110);
+}
+END_TEST
+
+/* A glitch shorter than RB_DEBOUNCE_MS is no edge, up or down; one of
+ * exactly RB_DEBOUNCE_MS is. */
+START_TEST(test_edge_glitch_none)
+{
+	RbButtons b;
+	RbGestures g = {0};
+
+	rb_buttons_init(&b);
+	rb_buttons_edge(&b, QR, true, 100, &g);
+	rb_buttons_edge(&b, QR, false, 100 + RB_DEBOUNCE_MS - 1, &g);
+	rb_buttons_advance(&b, 5000, &g);
+	ck_assert_uint_eq(g.n_edges, 0);
+	ck_assert_uint_eq(g.n, 0);
+	ck_assert(!rb_buttons_down(&b, QR));
+
+	/* held down: a short glitch up is no release either */
+	rb_buttons_edge(&b, QR, true, 6000, &g);
+	rb_buttons_advance(&b, 7000, &g);
+	ck_assert_uint_eq(g.n_edges, 1);
+	memset(&g, 0, sizeof(g));
+	rb_buttons_edge(&b, QR, false, 8000, &g);
+	rb_buttons_edge(&b, QR, true, 8000 + RB_DEBOUNCE_MS - 1, &g);
+	rb_buttons_advance(&b, 9000, &g);
+	ck_assert_uint_eq(g.n_edges, 0);
+	ck_assert(rb_buttons_down(&b, QR));
+
+	/* exactly RB_DEBOUNCE_MS counts */
+	rb_buttons_edge(&b, TR, true, 10000, &g);
+	rb_buttons_edge(&b, TR, false, 10000 + RB_DEBOUNCE_MS, &g);
+	ck_assert_uint_eq(g.n_edges, 1);
+	ck_assert(g.edges[0].pressed);
+	rb_buttons_advance(&b, 11000, &g);
+	ck_assert_uint_eq(g.n_edges, 2);
+	ck_assert(!g.edges[1].pressed);
+	ck_assert_uint_eq(g.edges[1].at, 10000 + RB_DEBOUNCE_MS);
+}
+END_TEST
+
+/* The chord's third press reports chord_held, the first two do not; a
+ * release reports it gone. rb_buttons_chord_held() agrees. */
+START_TEST(test_edge_chord_held)
+{
+	RbButtons b;
+	RbGestures g = {0};
+
+	rb_buttons_init(&b);
+	ck_assert(!rb_buttons_chord_held(&b));
+	rb_buttons_edge(&b, T5, true, 100, &g);
+	rb_buttons_edge(&b, CT, true, 110, &g);
+	rb_buttons_edge(&b, QR, true, 120, &g);
+	rb_buttons_advance(&b, 200, &g);
+	ck_assert_uint_eq(g.n_edges, 3);
+	/* in time order */
+	ck_assert_int_eq(g.edges[0].button, T5);
+	ck_assert_int_eq(g.edges[1].button, CT);
+	ck_assert_int_eq(g.edges[2].button, QR);
+	ck_assert_uint_eq(g.edges[0].at, 100);
+	ck_assert_uint_eq(g.edges[1].at, 110);
+	ck_assert_uint_eq(g.edges[2].at, 120);
+	ck_assert(!g.edges[0].chord_held);
+	ck_assert(!g.edges[1].chord_held);
+	ck_assert(g.edges[2].chord_held);
+	ck_assert(rb_buttons_chord_held(&b));
+	/* TIMER_RESET is not part of it: still held after its edges */
+	memset(&g, 0, sizeof(g));
+	rb_buttons_edge(&b, TR, true, 300, &g);
+	rb_buttons_advance(&b, 400, &g);
+	ck_assert_uint_eq(g.n_edges, 1);
+	ck_assert(g.edges[0].chord_held);
+	/* held past the hold: the chord fires, still held */
+	memset(&g, 0, sizeof(g));
+	rb_buttons_advance(&b, 2000, &g);
+	ck_assert_uint_eq(g.n_edges, 0);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert_int_eq(g.g[0], RB_GESTURE_CHORD);
+	ck_assert(rb_buttons_chord_held(&b));
+	/* one release ends it */
+	memset(&g, 0, sizeof(g));
+	rb_buttons_edge(&b, CT, false, 3000, &g);
+	rb_buttons_advance(&b, 3100, &g);
+	ck_assert_uint_eq(g.n_edges, 1);
+	ck_assert_int_eq(g.edges[0].button, CT);
+	ck_assert(!g.edges[0].pressed);
+	ck_assert(!g.edges[0].chord_held);
+	ck_assert(!rb_buttons_chord_held(&b));
+	/* pressed again: held again (it does not fire again) */
+	memset(&g, 0, sizeof(g));
+	rb_buttons_edge(&b, CT, true, 4000, &g);
+	rb_buttons_advance(&b, 4100, &g);
+	ck_assert_uint_eq(g.n_edges, 1);
+	ck_assert(g.edges[0].chord_held);
+	ck_assert(rb_buttons_chord_held(&b));
+}
+END_TEST
+
+/* Two of the chord's buttons are not the chord. */
+START_TEST(test_edge_two_not_held)
+{
+	RbButtons b;
+	RbGestures g = {0};
+
+	rb_buttons_init(&b);
+	rb_buttons_edge(&b, QR, true, 100, &g);
+	rb_buttons_edge(&b, T5, true, 100, &g);
+	rb_buttons_edge(&b, TR, true, 100, &g);
+	rb_buttons_advance(&b, 5000, &g);
+	ck_assert_uint_eq(g.n_edges, 3);
+	for (unsigned int i = 0; i < g.n_edges; i++)
+		ck_assert(!g.edges[i].chord_held);
+	ck_assert(!rb_buttons_chord_held(&b));
+}
+END_TEST
+
+/* One call settles at most one edge per button; a caller that collects
+ * several calls into one RbGestures keeps the oldest RB_EDGES_MAX edges
+ * and counts the rest. */
+START_TEST(test_edges_lost)
+{
+	RbButtons b;
+	RbGestures g = {0};
+	const unsigned int presses = RB_EDGES_MAX; /* 2 edges each */
+	RbTime t = 100;
+
+	rb_buttons_init(&b);
+	for (unsigned int i = 0; i < presses; i++) {
+		rb_buttons_edge(&b, CT, true, t, &g);
+		rb_buttons_edge(&b, CT, false, t + 100, &g);
+		t += 200;
+	}
+	rb_buttons_advance(&b, t + 1000, &g);
+	ck_assert_uint_eq(g.n_edges, RB_EDGES_MAX);
+	ck_assert_uint_eq(g.edges_lost, 2 * presses - RB_EDGES_MAX);
+	/* the oldest are kept, in order */
+	for (unsigned int i = 0; i < RB_EDGES_MAX; i++) {
+		ck_assert_int_eq(g.edges[i].button, CT);
+		ck_assert(g.edges[i].pressed == (i % 2 == 0));
+		ck_assert_uint_eq(g.edges[i].at, 100 + 100 * i);
+	}
+	/* exactly RB_EDGES_MAX loses nothing */
+	memset(&g, 0, sizeof(g));
+	for (unsigned int i = 0; i < RB_EDGES_MAX / 2; i++) {
+		rb_buttons_edge(&b, CT, true, t, &g);
+		rb_buttons_edge(&b, CT, false, t + 100, &g);
+		t += 200;
+	}
+	rb_buttons_advance(&b, t + 1000, &g);
+	ck_assert_uint_eq(g.n_edges, RB_EDGES_MAX);
+	ck_assert_uint_eq(g.edges_lost, 0);
+}
+END_TEST
+
+/* Every button settling in one call: one edge each, in raw-time order. */
+START_TEST(test_edges_one_call_in_order)
+{
+	static const RbButton order[] = {CT, QR, TR, T5};
+	RbButtons b;
+	RbGestures g = {0};
+
+	rb_buttons_init(&b);
+	for (unsigned int i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		RbGestures ignored = {0};
+
+		rb_buttons_edge(&b, order[i], true, 100 + i, &ignored);
+		ck_assert_uint_eq(ignored.n_edges, 0);
+	}
+	rb_buttons_advance(&b, 1000, &g);
+	ck_assert_uint_eq(g.n_edges, RB_BUTTON_COUNT);
+	ck_assert_uint_eq(g.edges_lost, 0);
+	for (unsigned int i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		ck_assert_int_eq(g.edges[i].button, order[i]);
+		ck_assert_uint_eq(g.edges[i].at, 100 + i);
+		ck_assert(g.edges[i].pressed);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("buttons");
@@ -280,6 +513,16 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_no_ticks);
 	tcase_add_test(tc, test_bad_button);
 	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/buttons/edges");
+	tcase_add_test(tc, test_edge_press_settles);
+	tcase_add_test(tc, test_edge_bounce_one_edge);
+	tcase_add_test(tc, test_edge_glitch_none);
+	tcase_add_test(tc, test_edge_chord_held);
+	tcase_add_test(tc, test_edge_two_not_held);
+	tcase_add_test(tc, test_edges_lost);
+	tcase_add_test(tc, test_edges_one_call_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

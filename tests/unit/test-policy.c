@@ -20,6 +20,9 @@ typedef struct {
 	const char *boot_id;
 	guint seen; /* effects already collected */
 	bool store_fails; /* the next stores fail (a full disk) */
+	/* > 0: the store that many PERSISTs from now fails, once (the disk
+	 * fills between two stores of one batch) */
+	unsigned int fail_nth_store;
 } Box;
 
 #define BOOT_A "0123abcd-0123-4567-89ab-0123456789ab"
@@ -40,16 +43,19 @@ static void box_collect(Box *b)
 {
 	for (; b->seen < b->fx->len; b->seen++) {
 		RbEffect e = g_array_index(b->fx, RbEffect, b->seen);
+		bool fails = b->store_fails;
 
 		if (e.kind != RB_EFFECT_PERSIST)
 			continue;
-		if (!b->store_fails) {
+		if (b->fail_nth_store > 0 && --b->fail_nth_store == 0)
+			fails = true;
+		if (!fails) {
 			b->last_persisted = e.state;
 			b->persisted = true;
 		}
 		if (b->p)
-			rb_policy_persist_result(
-				b->p, &e.state, !b->store_fails, b->now, b->fx);
+			rb_policy_persist_result(b->p, &e.state, !fails, b->now,
+						 b->fx);
 	}
 }
 
@@ -1674,6 +1680,1128 @@ START_TEST(test_stale_cleared_by_owner)
 }
 END_TEST
 
+/* ---- button edges for the box's software ---- */
+
+/* The RB_EFFECT_BUTTON effects collected so far, in order. */
+static unsigned int button_effects(const Box *b, const RbEffect **out,
+				   unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (guint i = 0; i < b->fx->len; i++) {
+		const RbEffect *e = &g_array_index(b->fx, RbEffect, i);
+
+		if (e->kind != RB_EFFECT_BUTTON)
+			continue;
+		if (n < max)
+			out[n] = e;
+		n++;
+	}
+	return n;
+}
+
+/* Every debounced edge is one effect: the button, its level, the raw
+ * edge's time; a glitch is none. */
+START_TEST(test_button_effect_edges)
+{
+	const RbEffect *e[8];
+	RbTime pressed_at, released_at;
+	Box b;
+
+	box_init(&b);
+	box_run_to(&b, 5000);
+	box_clear(&b);
+	pressed_at = b.now;
+	box_button(&b, RB_BUTTON_TIMER_530, true);
+	/* nothing until it settles */
+	ck_assert_uint_eq(button_effects(&b, e, 8), 0);
+	box_run_to(&b, b.now + 200);
+	ck_assert_uint_eq(button_effects(&b, e, 8), 1);
+	ck_assert_int_eq(e[0]->edge.button, RB_BUTTON_TIMER_530);
+	ck_assert(e[0]->edge.pressed);
+	ck_assert_uint_eq(e[0]->edge.at, pressed_at);
+	ck_assert(!e[0]->edge.chord_held);
+	ck_assert(!e[0]->pairing);
+	released_at = b.now;
+	box_button(&b, RB_BUTTON_TIMER_530, false);
+	box_run_to(&b, b.now + 200);
+	ck_assert_uint_eq(button_effects(&b, e, 8), 2);
+	ck_assert_int_eq(e[1]->edge.button, RB_BUTTON_TIMER_530);
+	ck_assert(!e[1]->edge.pressed);
+	ck_assert_uint_eq(e[1]->edge.at, released_at);
+	ck_assert(!e[1]->pairing);
+
+	/* a glitch shorter than the debounce is no edge */
+	box_clear(&b);
+	box_button(&b, RB_BUTTON_CONTEST, true);
+	b.now += RB_DEBOUNCE_MS - 1;
+	box_button(&b, RB_BUTTON_CONTEST, false);
+	box_run_to(&b, b.now + 1000);
+	ck_assert_uint_eq(button_effects(&b, e, 8), 0);
+	box_free(&b);
+}
+END_TEST
+
+/* The press that ends pairing mode was pressed in it; the chord's own
+ * presses and any press outside pairing mode were not. */
+START_TEST(test_button_effect_pairing)
+{
+	const RbEffect *e[16];
+	unsigned int n;
+	Box b;
+
+	box_init(&b);
+	box_clear(&b);
+	box_press(&b, RB_BUTTON_QUIZZER_RESET);
+	n = button_effects(&b, e, 16);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(e[0]->edge.pressed && !e[0]->pairing);
+
+	/* the chord: three presses, before pairing mode opened; the third
+	 * holds the chord */
+	box_clear(&b);
+	box_chord(&b);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	n = button_effects(&b, e, 16);
+	ck_assert_uint_eq(n, 6);
+	for (unsigned int i = 0; i < 3; i++) {
+		ck_assert(e[i]->edge.pressed);
+		ck_assert(!e[i]->pairing);
+		ck_assert(e[i]->edge.chord_held == (i == 2));
+	}
+	ck_assert_int_eq(e[0]->edge.button, RB_BUTTON_QUIZZER_RESET);
+	ck_assert_int_eq(e[1]->edge.button, RB_BUTTON_TIMER_530);
+	ck_assert_int_eq(e[2]->edge.button, RB_BUTTON_CONTEST);
+	for (unsigned int i = 3; i < 6; i++) {
+		ck_assert(!e[i]->edge.pressed);
+		ck_assert(!e[i]->edge.chord_held);
+	}
+
+	/* a press that does not end it (TIMER_530) is a pairing-mode press */
+	box_clear(&b);
+	box_button(&b, RB_BUTTON_TIMER_530, true);
+	box_run_to(&b, b.now + 100);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	ck_assert_uint_eq(button_effects(&b, e, 16), 1);
+	ck_assert(e[0]->edge.pressed && e[0]->pairing);
+	box_button(&b, RB_BUTTON_TIMER_530, false);
+	box_run_to(&b, b.now + 100);
+
+	/* the QUIZZER_RESET press that ends pairing mode was pressed in it */
+	box_clear(&b);
+	box_button(&b, RB_BUTTON_QUIZZER_RESET, true);
+	box_run_to(&b, b.now + 100);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	ck_assert_uint_eq(button_effects(&b, e, 16), 1);
+	ck_assert_int_eq(e[0]->edge.button, RB_BUTTON_QUIZZER_RESET);
+	ck_assert(e[0]->edge.pressed);
+	ck_assert(e[0]->pairing);
+	box_button(&b, RB_BUTTON_QUIZZER_RESET, false);
+	box_run_to(&b, b.now + 100);
+
+	/* the next one is not */
+	box_clear(&b);
+	box_press(&b, RB_BUTTON_QUIZZER_RESET);
+	ck_assert_uint_eq(button_effects(&b, e, 16), 2);
+	ck_assert(e[0]->edge.pressed && !e[0]->pairing);
+
+	/* nor is a TIMER_RESET press after one that ended pairing mode */
+	box_chord(&b);
+	box_clear(&b);
+	box_press(&b, RB_BUTTON_TIMER_RESET);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	ck_assert_uint_eq(button_effects(&b, e, 16), 2);
+	ck_assert(e[0]->edge.pressed && e[0]->pairing);
+	box_clear(&b);
+	box_press(&b, RB_BUTTON_TIMER_RESET);
+	ck_assert_uint_eq(button_effects(&b, e, 16), 2);
+	ck_assert(e[0]->edge.pressed && !e[0]->pairing);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_chord_held_accessor)
+{
+	Box b;
+
+	box_init(&b);
+	ck_assert(!rb_policy_chord_held(b.p));
+	box_button(&b, RB_BUTTON_QUIZZER_RESET, true);
+	box_button(&b, RB_BUTTON_TIMER_530, true);
+	box_button(&b, RB_BUTTON_CONTEST, true);
+	/* raw, not yet debounced */
+	ck_assert(!rb_policy_chord_held(b.p));
+	box_run_to(&b, b.now + RB_DEBOUNCE_MS);
+	ck_assert(rb_policy_chord_held(b.p));
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	box_run_to(&b, b.now + RB_CHORD_HOLD_MS);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	ck_assert(rb_policy_chord_held(b.p));
+	box_button(&b, RB_BUTTON_TIMER_530, false);
+	ck_assert(rb_policy_chord_held(b.p));
+	box_run_to(&b, b.now + RB_DEBOUNCE_MS);
+	ck_assert(!rb_policy_chord_held(b.p));
+	box_free(&b);
+}
+END_TEST
+
+/* ---- admin requests ---- */
+
+/* Starts @b again, with no state, from b->cfg (changed by the test). */
+static void box_reconfigure(Box *b)
+{
+	RbState st;
+
+	rb_policy_free(b->p);
+	rb_state_init(&st);
+	box_start_with(b, &st, 1000, WALL0);
+}
+
+static RbAdminResult admin(Box *b,
+			   RbAdminResult (*fn)(RbPolicy *, RbTime, RbEffects *))
+{
+	RbAdminResult r = fn(b->p, b->now, b->fx);
+
+	box_collect(b);
+	return r;
+}
+
+/* A store that fails: a config change whose PERSIST fails. */
+static void break_storage(Box *b)
+{
+	RbConfigUpdate u = {0};
+	RbSetting bad;
+
+	u.has[RB_SETTING_STALE_BOND_STRIKES] = true;
+	u.value[RB_SETTING_STALE_BOND_STRIKES] = 3;
+	b->store_fails = true;
+	ck_assert(rb_policy_set_config(b->p, &u, &bad, b->now, b->fx));
+	box_collect(b);
+	ck_assert(rb_policy_storage_failed(b->p));
+}
+
+/* Removes every bond the box asked to remove, as BlueZ would. */
+static void carry_out_removals(Box *b)
+{
+	for (guint i = 0; i < b->fx->len; i++) {
+		RbEffect e = g_array_index(b->fx, RbEffect, i);
+
+		if (e.kind == RB_EFFECT_REMOVE_BOND)
+			rb_policy_bond_removed(b->p, &e.peer, b->now, b->fx);
+	}
+	box_collect(b);
+}
+
+static RbPeerAccess peer_access(const Box *b, const RbPeer *peer)
+{
+	g_autoptr(GArray) peers = rb_policy_peers(b->p);
+
+	for (guint i = 0; i < peers->len; i++) {
+		const RbPeerInfo *info = &g_array_index(peers, RbPeerInfo, i);
+
+		if (rb_peer_equal(&info->peer, peer))
+			return info->access;
+	}
+	ck_abort_msg("%s is not among the peers", peer->addr);
+	return RB_PEER_READ_ONLY;
+}
+
+/* The batch has a PERSIST, and no REMOVE_BOND comes before the first. */
+static void removals_after_persist(const Box *b)
+{
+	int persist_at = index_of(b, RB_EFFECT_PERSIST, NULL);
+
+	ck_assert_int_ge(persist_at, 0);
+	for (guint i = 0; i < b->fx->len; i++)
+		if (g_array_index(b->fx, RbEffect, i).kind ==
+		    RB_EFFECT_REMOVE_BOND)
+			ck_assert_int_gt((int)i, persist_at);
+}
+
+START_TEST(test_admin_exit_pairing)
+{
+	const RbEffect *e;
+	Box b;
+
+	box_init(&b);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_exit_pairing),
+			 RB_ADMIN_NOTHING_TO_DO);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_SET_PAIRABLE), 0);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_PERSIST), 0);
+
+	box_chord(&b);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_exit_pairing), RB_ADMIN_DONE);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	e = last(&b, RB_EFFECT_SET_PAIRABLE);
+	ck_assert(e && !e->pairable);
+	ck_assert_int_eq(status(&b), RB_ACCESS_NO_CONNECTION);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_IDLE);
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	ck_assert(e && e->access.status == RB_ACCESS_NO_CONNECTION);
+	ck_assert_int_eq(admin(&b, rb_policy_exit_pairing),
+			 RB_ADMIN_NOTHING_TO_DO);
+
+	/* with a PIN shown: the attempt is aborted, and it counts */
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	ck_assert(passkey(&b, &PHONE_A, 246810));
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_exit_pairing), RB_ADMIN_DONE);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	ck_assert_uint_eq(b.last_persisted.pin_failures, 1);
+	ck_assert_int_ne(screen(&b), RB_SCREEN_PIN);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_admin_enter_pairing_not_allowed)
+{
+	Box b;
+
+	box_init(&b);
+	ck_assert(!rb_policy_config(b.p)->allow_remote_pairing_mode);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing),
+			 RB_ADMIN_NOT_ALLOWED);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	ck_assert_uint_eq(count(&b, RB_EFFECT_SET_PAIRABLE), 0);
+	/* the chord still works */
+	box_chord(&b);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	/* and the refusal does not depend on the state */
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing),
+			 RB_ADMIN_NOT_ALLOWED);
+	connect(&b, &PHONE_A, false);
+	fail_pin(&b, &PHONE_A);
+	fail_pin(&b, &PHONE_A);
+	fail_pin(&b, &PHONE_A);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing),
+			 RB_ADMIN_NOT_ALLOWED);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_admin_enter_pairing)
+{
+	const RbEffect *e;
+	Box b;
+
+	box_init(&b);
+	b.cfg.allow_remote_pairing_mode = true;
+	box_reconfigure(&b);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing), RB_ADMIN_DONE);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	e = last(&b, RB_EFFECT_SET_PAIRABLE);
+	ck_assert(e && e->pairable);
+	ck_assert_int_eq(status(&b), RB_ACCESS_PAIRING_MODE);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_PAIRING);
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, b.now), 60);
+	/* already open */
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing),
+			 RB_ADMIN_NOTHING_TO_DO);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_SET_PAIRABLE), 0);
+	/* it is real pairing mode: a PIN is shown, a pairing makes the
+	 * owner, and it times out like the chord's */
+	connect(&b, &PHONE_A, false);
+	ck_assert(passkey(&b, &PHONE_A, 135790));
+	ck_assert_int_eq(screen(&b), RB_SCREEN_PIN);
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, true, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(rb_peer_equal(rb_policy_owner(b.p), &PHONE_A));
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing), RB_ADMIN_DONE);
+	box_run_to(&b, b.now + 60000);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	e = last(&b, RB_EFFECT_SET_PAIRABLE);
+	ck_assert(e && !e->pairable);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_admin_enter_pairing_locked_out)
+{
+	Box b;
+
+	box_init(&b);
+	b.cfg.allow_remote_pairing_mode = true;
+	box_reconfigure(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing), RB_ADMIN_DONE);
+	connect(&b, &PHONE_A, false);
+	fail_pin(&b, &PHONE_A);
+	fail_pin(&b, &PHONE_A);
+	fail_pin(&b, &PHONE_A);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing),
+			 RB_ADMIN_LOCKED_OUT);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	ck_assert_uint_eq(count(&b, RB_EFFECT_SET_PAIRABLE), 0);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_LOCKOUT);
+	/* one ms before the end, still; at the end, open */
+	box_run_to(&b, b.now + 299999);
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing),
+			 RB_ADMIN_LOCKED_OUT);
+	b.now += 1;
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing), RB_ADMIN_DONE);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_admin_enter_pairing_storage_failed)
+{
+	Box b;
+
+	box_init(&b);
+	b.cfg.allow_remote_pairing_mode = true;
+	box_reconfigure(&b);
+	break_storage(&b);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing),
+			 RB_ADMIN_STORAGE_FAILED);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	ck_assert_uint_eq(count(&b, RB_EFFECT_SET_PAIRABLE), 0);
+	/* the retried store succeeds: pairing mode opens again */
+	b.store_fails = false;
+	box_run_to(&b, b.now + 6000);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing), RB_ADMIN_DONE);
+	box_free(&b);
+}
+END_TEST
+
+/* A connected owner: forgotten and downgraded at once, its bond goes when
+ * it disconnects; the owner is stored as gone before any bond goes. */
+START_TEST(test_admin_forget_connected_owner)
+{
+	const RbEffect *e;
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_OWNER);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_forget_owner), RB_ADMIN_DONE);
+	removals_after_persist(&b);
+	ck_assert(!rb_policy_owner(b.p));
+	ck_assert(b.persisted && !b.last_persisted.has_owner);
+	ck_assert_int_eq(b.last_persisted.owner_paired_wall_ms, 0);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_PERSIST), 1);
+	ck_assert(rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_DOWNGRADED);
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	ck_assert_int_eq(status(&b), RB_ACCESS_READ_ONLY);
+	e = last(&b, RB_EFFECT_NOTIFY_ACCESS);
+	ck_assert(e && !e->access.has_owner &&
+		  e->access.status == RB_ACCESS_READ_ONLY);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	/* it disconnects: now its bond goes */
+	box_clear(&b);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	carry_out_removals(&b);
+	/* nothing left to forget */
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_forget_owner),
+			 RB_ADMIN_NOTHING_TO_DO);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_PERSIST), 0);
+	/* the box can be paired again */
+	pair(&b, &PHONE_B);
+	ck_assert_int_eq(owner_write(&b, &PHONE_B), RB_WRITE_OK);
+	box_free(&b);
+}
+END_TEST
+
+/* An owner that is not connected: its bond is removed now, after the
+ * PERSIST that forgets it. */
+START_TEST(test_admin_forget_owner_not_connected)
+{
+	int persist_at, remove_at;
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_forget_owner), RB_ADMIN_DONE);
+	persist_at = index_of(&b, RB_EFFECT_PERSIST, NULL);
+	remove_at = index_of(&b, RB_EFFECT_REMOVE_BOND, NULL);
+	ck_assert_int_ge(persist_at, 0);
+	ck_assert_int_ge(remove_at, 0);
+	ck_assert_int_lt(persist_at, remove_at);
+	removals_after_persist(&b);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	ck_assert(!b.last_persisted.has_owner);
+	ck_assert(!rb_policy_owner(b.p));
+	/* the old owner comes back: read-only */
+	carry_out_removals(&b);
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_READ_ONLY);
+	box_free(&b);
+}
+END_TEST
+
+/* After a corrupt state file (owner unknown, bonds kept): ForgetOwner is
+ * the admin's way out; every bond goes, after the PERSIST. */
+START_TEST(test_admin_forget_owner_unknown)
+{
+	RbState st;
+	Box b;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	b.p = NULL;
+	rb_state_init_conservative(&st, WALL0, 300000);
+	box_start_with(&b, &st, 10, WALL0);
+	rb_policy_bond_added(b.p, &PHONE_A, b.now, b.fx);
+	rb_policy_bond_added(b.p, &PHONE_B, b.now, b.fx);
+	box_collect(&b);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_REMOVE_BOND), 0);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_forget_owner), RB_ADMIN_DONE);
+	removals_after_persist(&b);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_B));
+	ck_assert(!b.last_persisted.owner_unknown);
+	ck_assert(!rb_policy_state(b.p)->owner_unknown);
+	/* it is no factory reset: the lockout stays */
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	box_free(&b);
+}
+END_TEST
+
+/* The owner unknown and no bond: forgetting is storing that the owner
+ * is known to be none. */
+START_TEST(test_admin_forget_owner_unknown_no_bonds)
+{
+	RbState st;
+	Box b;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	b.p = NULL;
+	rb_state_init_conservative(&st, WALL0, 300000);
+	box_start_with(&b, &st, 10, WALL0);
+	ck_assert(rb_policy_state(b.p)->owner_unknown);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_forget_owner), RB_ADMIN_DONE);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_PERSIST), 1);
+	ck_assert(!b.last_persisted.owner_unknown);
+	ck_assert(!rb_policy_state(b.p)->owner_unknown);
+	/* now a stray bond goes */
+	box_clear(&b);
+	rb_policy_bond_added(b.p, &PHONE_A, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_admin_forget_nothing)
+{
+	Box b;
+
+	box_init(&b);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_forget_owner),
+			 RB_ADMIN_NOTHING_TO_DO);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_PERSIST), 0);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_REMOVE_BOND), 0);
+	/* connected peers without bonds are not bonds */
+	connect(&b, &PHONE_A, false);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_forget_owner),
+			 RB_ADMIN_NOTHING_TO_DO);
+	ck_assert(!rb_policy_is_downgraded(b.p, &PHONE_A));
+	/* a stray bond is something to do */
+	rb_policy_bond_added(b.p, &PHONE_B, b.now, b.fx);
+	box_collect(&b);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_forget_owner), RB_ADMIN_DONE);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_B));
+	box_free(&b);
+}
+END_TEST
+
+/* ForgetOwner whose PERSIST fails changed nothing: the owner stays the
+ * owner, keeps its write access and its bond. */
+START_TEST(test_admin_forget_not_stored)
+{
+	int64_t since;
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	since = rb_policy_state(b.p)->owner_paired_wall_ms;
+	ck_assert_int_ne(since, 0);
+	box_clear(&b);
+	b.store_fails = true;
+	admin(&b, rb_policy_forget_owner);
+	ck_assert(rb_policy_storage_failed(b.p));
+	ck_assert_int_eq(rb_policy_state(b.p)->owner_paired_wall_ms, since);
+	ck_assert_int_eq(rb_policy_state(b.p)->owner_key, RB_KEY_AUTH_P256);
+	ck_assert(rb_policy_owner(b.p));
+	ck_assert(rb_peer_equal(rb_policy_owner(b.p), &PHONE_A));
+	ck_assert(rb_peer_equal(&b.last_persisted.owner, &PHONE_A));
+	ck_assert(!rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_OWNER);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	ck_assert_int_eq(status(&b), RB_ACCESS_WRITE_AUTHORIZED);
+	ck_assert(rb_policy_access(b.p, b.now).has_owner);
+	/* while the store fails, it is refused */
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_forget_owner),
+			 RB_ADMIN_STORAGE_FAILED);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_REMOVE_BOND), 0);
+	ck_assert(rb_policy_owner(b.p));
+	/* the retried store keeps the owner */
+	b.store_fails = false;
+	box_run_to(&b, b.now + 6000);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	ck_assert(b.last_persisted.has_owner);
+	ck_assert(rb_peer_equal(&b.last_persisted.owner, &PHONE_A));
+	/* its bond stays when it disconnects */
+	box_clear(&b);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	box_free(&b);
+}
+END_TEST
+
+/* The same for an owner that is not connected: the glue skips the
+ * REMOVE_BOND after the failed PERSIST, and the owner's bond is still the
+ * owner's when BlueZ lists it again. */
+START_TEST(test_admin_forget_not_stored_not_connected)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	b.store_fails = true;
+	box_clear(&b);
+	admin(&b, rb_policy_forget_owner);
+	ck_assert(rb_peer_equal(rb_policy_owner(b.p), &PHONE_A));
+	box_clear(&b);
+	rb_policy_bond_added(b.p, &PHONE_A, b.now, b.fx);
+	box_collect(&b);
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	box_free(&b);
+}
+END_TEST
+
+/* A box with everything to reset: an owner, config overrides on top of a
+ * config file, a lockout after PIN failures, a stale flag, peers. */
+static void box_with_everything(Box *b)
+{
+	RbConfigUpdate u = {0};
+	RbSetting bad;
+
+	box_init(b);
+	/* the config file's values */
+	b->cfg.value[RB_SETTING_PAIRING_TIMEOUT_MS] = 30000;
+	b->cfg.value[RB_SETTING_PIN_FAILURE_LIMIT] = 4;
+	box_reconfigure(b);
+	u.has[RB_SETTING_PAIRING_TIMEOUT_MS] = true;
+	u.value[RB_SETTING_PAIRING_TIMEOUT_MS] = 5000;
+	u.has[RB_SETTING_PIN_LOCKOUT_MS] = true;
+	u.value[RB_SETTING_PIN_LOCKOUT_MS] = 20000;
+	ck_assert(rb_policy_set_config(b->p, &u, &bad, b->now, b->fx));
+	box_collect(b);
+	pair(b, &PHONE_A);
+	/* a phone with a stale bond */
+	connect(b, &PHONE_B, false);
+	disconnect(b, &PHONE_B, true);
+	connect(b, &PHONE_C, false);
+	disconnect(b, &PHONE_C, true);
+	ck_assert_int_eq(rb_policy_state(b->p)->stale,
+			 RB_STALE_PHONE_HAS_STALE_BOND);
+	/* wrong PINs */
+	box_chord(b);
+	connect(b, &PHONE_B, false);
+	for (int i = 0; i < 4; i++)
+		fail_pin(b, &PHONE_B);
+	ck_assert(rb_policy_locked_out(b->p, b->now));
+	/* a second bond, of a connected peer: it goes when it disconnects */
+	rb_policy_bond_added(b->p, &PHONE_B, b->now, b->fx);
+	box_collect(b);
+	connect(b, &PHONE_C, false);
+	ck_assert(b->last_persisted.lockout_active);
+	ck_assert_uint_eq(b->last_persisted.pin_failures, 4);
+	ck_assert_uint_eq(b->last_persisted.stale,
+			  RB_STALE_PHONE_HAS_STALE_BOND);
+	ck_assert(b->last_persisted.has_owner);
+	ck_assert(b->last_persisted.overrides.has[RB_SETTING_PIN_LOCKOUT_MS]);
+}
+
+/* With the owner unknown (a corrupt state file), a ForgetOwner that is
+ * not stored deletes no bond either: the connected peers it marked keep
+ * their bonds when they disconnect. */
+START_TEST(test_admin_forget_not_stored_owner_unknown)
+{
+	RbState st;
+	Box b;
+
+	box_init(&b);
+	rb_policy_free(b.p);
+	b.p = NULL;
+	rb_state_init_conservative(&st, WALL0, 300000);
+	box_start_with(&b, &st, 10, WALL0);
+	connect(&b, &PHONE_A, true);
+	rb_policy_bond_added(b.p, &PHONE_A, b.now, b.fx);
+	box_collect(&b);
+	b.store_fails = true;
+	admin(&b, rb_policy_forget_owner);
+	ck_assert(rb_policy_storage_failed(b.p));
+	ck_assert(rb_policy_state(b.p)->owner_unknown);
+	ck_assert(!rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_READ_ONLY);
+	box_clear(&b);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	box_free(&b);
+}
+END_TEST
+
+/* ForgetOwner at the instant the lockout ends: the tick that starts it
+ * stores the lockout's end, then ForgetOwner stores the forgetting. If
+ * only the second store fails, the owner is still the owner. */
+START_TEST(test_admin_forget_second_store_fails)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	box_chord(&b);
+	connect(&b, &PHONE_B, false);
+	fail_pin(&b, &PHONE_B);
+	fail_pin(&b, &PHONE_B);
+	fail_pin(&b, &PHONE_B);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	/* no tick in between: the request comes first */
+	b.now += 300000;
+	box_clear(&b);
+	b.fail_nth_store = 2;
+	admin(&b, rb_policy_forget_owner);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_PERSIST), 2);
+	ck_assert(rb_policy_storage_failed(b.p));
+	ck_assert(!b.last_persisted.lockout_active);
+	ck_assert(b.last_persisted.has_owner);
+	ck_assert_msg(rb_policy_owner(b.p) &&
+			      rb_peer_equal(rb_policy_owner(b.p), &PHONE_A),
+		      "forgetting the owner was not stored, yet it is "
+		      "forgotten");
+	ck_assert(!rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	/* the retried store keeps it */
+	box_run_to(&b, b.now + 6000);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	ck_assert(b.last_persisted.has_owner);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_admin_factory_reset)
+{
+	const RbPolicyConfig *cfg;
+	const RbState *st;
+	Box b;
+
+	box_with_everything(&b);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_factory_reset), RB_ADMIN_DONE);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	/* what is stored */
+	st = &b.last_persisted;
+	ck_assert(!st->has_owner);
+	ck_assert(!st->owner_unknown);
+	ck_assert(!st->lockout_active);
+	ck_assert_uint_eq(st->pin_failures, 0);
+	ck_assert_int_eq(st->stale, RB_STALE_NONE);
+	for (unsigned int i = 0; i < RB_SETTING_COUNT; i++)
+		ck_assert(!st->overrides.has[i]);
+	/* what is in effect: the config file's values */
+	cfg = rb_policy_config(b.p);
+	ck_assert_uint_eq(cfg->value[RB_SETTING_PAIRING_TIMEOUT_MS], 30000);
+	ck_assert_uint_eq(cfg->value[RB_SETTING_PIN_FAILURE_LIMIT], 4);
+	ck_assert_uint_eq(cfg->value[RB_SETTING_PIN_LOCKOUT_MS], 300000);
+	ck_assert(!rb_policy_owner(b.p));
+	ck_assert(!rb_policy_locked_out(b.p, b.now));
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, b.now), 0);
+	ck_assert_int_eq(rb_policy_access(b.p, b.now).stale, RB_STALE_NONE);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_IDLE);
+	/* every connected peer is disconnected */
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_B));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_C));
+	/* and every bond goes (when its peer disconnects) */
+	removals_after_persist(&b);
+	ck_assert(rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert(rb_policy_is_downgraded(b.p, &PHONE_B));
+	ck_assert_int_eq(owner_write(&b, &PHONE_A),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	box_clear(&b);
+	disconnect(&b, &PHONE_A, false);
+	disconnect(&b, &PHONE_B, false);
+	disconnect(&b, &PHONE_C, false);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_B));
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_C));
+	/* the chord opens pairing mode again, for the file's 30 s */
+	box_chord(&b);
+	ck_assert(rb_policy_pairing_mode(b.p));
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, b.now), 30);
+	/* and a restart finds the reset state */
+	box_restart(&b, 1000);
+	ck_assert(!rb_policy_locked_out(b.p, b.now));
+	ck_assert(!rb_policy_owner(b.p));
+	ck_assert_uint_eq(
+		rb_policy_config(b.p)->value[RB_SETTING_PIN_LOCKOUT_MS],
+		300000);
+	box_free(&b);
+}
+END_TEST
+
+/* A bond of a peer that is not connected is removed now, after the
+ * PERSIST. */
+START_TEST(test_admin_factory_reset_bond_not_connected)
+{
+	int persist_at, remove_at;
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_factory_reset), RB_ADMIN_DONE);
+	persist_at = index_of(&b, RB_EFFECT_PERSIST, NULL);
+	remove_at = index_of(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A);
+	ck_assert_int_ge(persist_at, 0);
+	ck_assert_int_gt(remove_at, persist_at);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_DISCONNECT), 0);
+	box_free(&b);
+}
+END_TEST
+
+/* In pairing mode with a PIN shown: pairing mode ends (pairable off, the
+ * peer disconnected) and that failure is reset too. */
+START_TEST(test_admin_factory_reset_in_pairing_mode)
+{
+	const RbEffect *e;
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	fail_pin(&b, &PHONE_A);
+	ck_assert(passkey(&b, &PHONE_A, 97531));
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_factory_reset), RB_ADMIN_DONE);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	e = last(&b, RB_EFFECT_SET_PAIRABLE);
+	ck_assert(e && !e->pairable);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_DISCONNECT, &PHONE_A));
+	ck_assert_uint_eq(rb_policy_state(b.p)->pin_failures, 0);
+	ck_assert_uint_eq(b.last_persisted.pin_failures, 0);
+	ck_assert(!b.last_persisted.lockout_active);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_IDLE);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_admin_factory_reset_storage_failed)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	break_storage(&b);
+	box_clear(&b);
+	ck_assert_int_eq(admin(&b, rb_policy_factory_reset),
+			 RB_ADMIN_STORAGE_FAILED);
+	ck_assert(rb_policy_owner(b.p));
+	ck_assert_uint_eq(count(&b, RB_EFFECT_DISCONNECT), 0);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_REMOVE_BOND), 0);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	box_free(&b);
+}
+END_TEST
+
+/* A factory reset whose PERSIST fails is undone: the owner, the lockout
+ * and PIN failures as last stored, the stale flag, the overrides. */
+START_TEST(test_admin_factory_reset_not_stored)
+{
+	const RbPolicyConfig *cfg;
+	uint32_t lockout_left;
+	Box b;
+
+	box_with_everything(&b);
+	box_run_to(&b, b.now + 5000);
+	lockout_left = rb_policy_lockout_seconds_left(b.p, b.now);
+	ck_assert_uint_eq(lockout_left, 15);
+	box_clear(&b);
+	b.store_fails = true;
+	admin(&b, rb_policy_factory_reset);
+	ck_assert(rb_policy_storage_failed(b.p));
+	ck_assert(rb_peer_equal(rb_policy_owner(b.p), &PHONE_A));
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, b.now),
+			  lockout_left);
+	ck_assert_uint_eq(rb_policy_state(b.p)->pin_failures, 4);
+	ck_assert(rb_policy_state(b.p)->lockout_active);
+	ck_assert_int_eq(rb_policy_state(b.p)->stale,
+			 RB_STALE_PHONE_HAS_STALE_BOND);
+	cfg = rb_policy_config(b.p);
+	ck_assert_uint_eq(cfg->value[RB_SETTING_PAIRING_TIMEOUT_MS], 5000);
+	ck_assert_uint_eq(cfg->value[RB_SETTING_PIN_LOCKOUT_MS], 20000);
+	ck_assert(rb_policy_state(b.p)
+			  ->overrides.has[RB_SETTING_PAIRING_TIMEOUT_MS]);
+	ck_assert_int_eq(screen(&b), RB_SCREEN_LOCKOUT);
+	/* the owner keeps its write access (its link may be gone by now:
+	 * the disconnects went out), and its bond */
+	ck_assert(!rb_policy_is_downgraded(b.p, &PHONE_A));
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	box_clear(&b);
+	disconnect(&b, &PHONE_A, false);
+	ck_assert(!has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_A));
+	/* B's bond was not the owner's before either: it still goes */
+	disconnect(&b, &PHONE_B, false);
+	ck_assert(has_peer_effect(&b, RB_EFFECT_REMOVE_BOND, &PHONE_B));
+	/* the retried store writes the state as it was */
+	b.store_fails = false;
+	box_run_to(&b, b.now + 6000);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	ck_assert(b.last_persisted.has_owner);
+	ck_assert(b.last_persisted.lockout_active);
+	ck_assert_uint_eq(b.last_persisted.pin_failures, 4);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	/* the lockout ends when it would have */
+	box_run_to(&b, b.now + 8999);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	box_run_to(&b, b.now + 1);
+	ck_assert(!rb_policy_locked_out(b.p, b.now));
+	box_free(&b);
+}
+END_TEST
+
+/* ---- peers, countdowns, names ---- */
+
+/* A factory reset that ends pairing mode with a PIN shown stores that
+ * PIN failure (the limit: a lockout), then the reset. If only the reset's
+ * store fails, the lockout and PIN failures are those last stored. */
+START_TEST(test_admin_factory_reset_second_store_fails)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	box_chord(&b);
+	connect(&b, &PHONE_B, false);
+	fail_pin(&b, &PHONE_B);
+	fail_pin(&b, &PHONE_B);
+	ck_assert(passkey(&b, &PHONE_B, 112233));
+	box_clear(&b);
+	b.fail_nth_store = 2;
+	admin(&b, rb_policy_factory_reset);
+	ck_assert_uint_eq(count(&b, RB_EFFECT_PERSIST), 2);
+	ck_assert(rb_policy_storage_failed(b.p));
+	/* the first store: the third failure, a lockout */
+	ck_assert(b.last_persisted.lockout_active);
+	ck_assert_uint_eq(b.last_persisted.pin_failures, 3);
+	ck_assert_msg(rb_policy_locked_out(b.p, b.now),
+		      "a factory reset that was not stored ended the "
+		      "lockout");
+	ck_assert_uint_eq(rb_policy_state(b.p)->pin_failures, 3);
+	ck_assert(rb_peer_equal(rb_policy_owner(b.p), &PHONE_A));
+	ck_assert_int_eq(owner_write(&b, &PHONE_A), RB_WRITE_OK);
+	/* the retried store keeps all that */
+	box_run_to(&b, b.now + 6000);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	ck_assert(b.last_persisted.lockout_active);
+	ck_assert(b.last_persisted.has_owner);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_peers)
+{
+	g_autoptr(GArray) none = NULL;
+	g_autoptr(GArray) peers = NULL;
+	g_autoptr(GArray) after = NULL;
+	const RbPeerInfo *info;
+	Box b;
+
+	box_init(&b);
+	none = rb_policy_peers(b.p);
+	ck_assert_uint_eq(none->len, 0);
+	pair(&b, &PHONE_A);
+	connect(&b, &PHONE_B, false);
+	box_run_to(&b, b.now + 5000);
+	/* B pairs while A stays connected: A is downgraded */
+	pair(&b, &PHONE_B);
+	connect(&b, &PHONE_C, true);
+	peers = rb_policy_peers(b.p);
+	ck_assert_uint_eq(peers->len, 3);
+	/* in connection order */
+	info = &g_array_index(peers, RbPeerInfo, 0);
+	ck_assert(rb_peer_equal(&info->peer, &PHONE_A));
+	ck_assert_int_eq(info->access, RB_PEER_DOWNGRADED);
+	info = &g_array_index(peers, RbPeerInfo, 1);
+	ck_assert(rb_peer_equal(&info->peer, &PHONE_B));
+	ck_assert_int_eq(info->access, RB_PEER_OWNER);
+	info = &g_array_index(peers, RbPeerInfo, 2);
+	ck_assert(rb_peer_equal(&info->peer, &PHONE_C));
+	ck_assert_int_eq(info->access, RB_PEER_READ_ONLY);
+	ck_assert_int_eq(info->peer.type, RB_ADDR_RANDOM);
+	/* a snapshot: later changes do not touch it */
+	disconnect(&b, &PHONE_A, false);
+	ck_assert_uint_eq(peers->len, 3);
+	after = rb_policy_peers(b.p);
+	ck_assert_uint_eq(after->len, 2);
+	ck_assert(rb_peer_equal(&g_array_index(after, RbPeerInfo, 0).peer,
+				&PHONE_B));
+	box_free(&b);
+}
+END_TEST
+
+/* A central with the owner's address that paired anew on this link (no
+ * bonding, outside pairing mode) has not the owner's key: its writes are
+ * refused, and it is not shown as the owner. */
+START_TEST(test_peers_spoofed_owner)
+{
+	Box b;
+
+	box_init(&b);
+	pair(&b, &PHONE_A);
+	disconnect(&b, &PHONE_A, false);
+	box_run_to(&b, b.now + 5000);
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_OWNER);
+	rb_policy_new_key(b.p, &PHONE_A, RB_KEY_AUTH_P256, false, b.now, b.fx);
+	box_collect(&b);
+	ck_assert_int_eq(owner_write(&b, &PHONE_A),
+			 RB_WRITE_REJECT_NOT_AUTHORIZED);
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_READ_ONLY);
+	/* the owner itself, reconnected with its bond, is the owner */
+	disconnect(&b, &PHONE_A, false);
+	connect(&b, &PHONE_A, true);
+	ck_assert_int_eq(peer_access(&b, &PHONE_A), RB_PEER_OWNER);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_pairing_seconds_left)
+{
+	RbTime t0;
+	Box b;
+
+	box_init(&b);
+	b.cfg.allow_remote_pairing_mode = true;
+	box_reconfigure(&b);
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, b.now), 0);
+	t0 = b.now;
+	ck_assert_int_eq(admin(&b, rb_policy_enter_pairing), RB_ADMIN_DONE);
+	/* whole seconds, rounded up, as the display shows them */
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, t0), 60);
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, t0 + 999), 60);
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, t0 + 1000), 59);
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, t0 + 59999), 1);
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, t0 + 60000), 0);
+	box_run_to(&b, t0 + 30500);
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, b.now),
+			  rb_policy_screen(b.p)->seconds_left);
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, b.now), 30);
+	/* closed: 0, whatever the time */
+	box_run_to(&b, t0 + 60000);
+	ck_assert(!rb_policy_pairing_mode(b.p));
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, t0), 0);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, b.now), 0);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_lockout_seconds_left)
+{
+	RbTime t0;
+	Box b;
+
+	box_init(&b);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, b.now), 0);
+	box_chord(&b);
+	connect(&b, &PHONE_A, false);
+	fail_pin(&b, &PHONE_A);
+	fail_pin(&b, &PHONE_A);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, b.now), 0);
+	fail_pin(&b, &PHONE_A);
+	t0 = b.now;
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, t0), 300);
+	ck_assert_uint_eq(rb_policy_pairing_seconds_left(b.p, t0), 0);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, t0 + 1), 300);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, t0 + 1000), 299);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, t0 + 299001), 1);
+	box_run_to(&b, t0 + 100000);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, b.now), 200);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, b.now),
+			  rb_policy_screen(b.p)->seconds_left);
+	box_run_to(&b, t0 + 300000);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, b.now), 0);
+	ck_assert_uint_eq(rb_policy_lockout_seconds_left(b.p, t0), 0);
+	box_free(&b);
+}
+END_TEST
+
+START_TEST(test_admin_result_texts)
+{
+	static const RbAdminResult all[] = {
+		RB_ADMIN_DONE,		 RB_ADMIN_NOTHING_TO_DO,
+		RB_ADMIN_NOT_ALLOWED,	 RB_ADMIN_LOCKED_OUT,
+		RB_ADMIN_STORAGE_FAILED,
+	};
+
+	for (unsigned int i = 0; i < G_N_ELEMENTS(all); i++) {
+		const char *t = rb_admin_result_text(all[i]);
+
+		ck_assert_int_eq(all[i], (RbAdminResult)i);
+		ck_assert_ptr_nonnull(t);
+		ck_assert_str_ne(t, "unknown");
+		ck_assert_uint_gt(strlen(t), 0);
+		for (unsigned int j = 0; j < i; j++)
+			ck_assert_str_ne(t, rb_admin_result_text(all[j]));
+	}
+	ck_assert_str_eq(rb_admin_result_text(RB_ADMIN_DONE), "done");
+	/* the operator learns which key to change */
+	ck_assert_ptr_nonnull(strstr(rb_admin_result_text(RB_ADMIN_NOT_ALLOWED),
+				     "AllowRemotePairingMode"));
+	ck_assert_str_eq(rb_admin_result_text((RbAdminResult)G_N_ELEMENTS(all)),
+			 "unknown");
+}
+END_TEST
+
+START_TEST(test_peer_access_names)
+{
+	/* as the D-Bus API's Peers property spells them */
+	ck_assert_str_eq(rb_peer_access_name(RB_PEER_READ_ONLY), "read-only");
+	ck_assert_str_eq(rb_peer_access_name(RB_PEER_OWNER), "owner");
+	ck_assert_str_eq(rb_peer_access_name(RB_PEER_DOWNGRADED), "downgraded");
+	ck_assert_str_eq(rb_peer_access_name((RbPeerAccess)3), "unknown");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -1745,6 +2873,44 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_stale_not_from_refused_pairing);
 	tcase_add_test(tc, test_stale_cleared_by_owner);
 	tcase_add_test(tc, test_stale_bonded_refused_pairing_strikes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/policy/buttons");
+	tcase_add_test(tc, test_button_effect_edges);
+	tcase_add_test(tc, test_button_effect_pairing);
+	tcase_add_test(tc, test_chord_held_accessor);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/policy/admin");
+	tcase_add_test(tc, test_admin_exit_pairing);
+	tcase_add_test(tc, test_admin_enter_pairing_not_allowed);
+	tcase_add_test(tc, test_admin_enter_pairing);
+	tcase_add_test(tc, test_admin_enter_pairing_locked_out);
+	tcase_add_test(tc, test_admin_enter_pairing_storage_failed);
+	tcase_add_test(tc, test_admin_forget_connected_owner);
+	tcase_add_test(tc, test_admin_forget_owner_not_connected);
+	tcase_add_test(tc, test_admin_forget_owner_unknown);
+	tcase_add_test(tc, test_admin_forget_owner_unknown_no_bonds);
+	tcase_add_test(tc, test_admin_forget_nothing);
+	tcase_add_test(tc, test_admin_forget_not_stored);
+	tcase_add_test(tc, test_admin_forget_not_stored_not_connected);
+	tcase_add_test(tc, test_admin_forget_not_stored_owner_unknown);
+	tcase_add_test(tc, test_admin_forget_second_store_fails);
+	tcase_add_test(tc, test_admin_factory_reset);
+	tcase_add_test(tc, test_admin_factory_reset_bond_not_connected);
+	tcase_add_test(tc, test_admin_factory_reset_in_pairing_mode);
+	tcase_add_test(tc, test_admin_factory_reset_storage_failed);
+	tcase_add_test(tc, test_admin_factory_reset_not_stored);
+	tcase_add_test(tc, test_admin_factory_reset_second_store_fails);
+	tcase_add_test(tc, test_admin_result_texts);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("/policy/peers");
+	tcase_add_test(tc, test_peers);
+	tcase_add_test(tc, test_peers_spoofed_owner);
+	tcase_add_test(tc, test_peer_access_names);
+	tcase_add_test(tc, test_pairing_seconds_left);
+	tcase_add_test(tc, test_lockout_seconds_left);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("/policy/config");
