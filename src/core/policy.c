@@ -1101,7 +1101,10 @@ static void restore_lockout(RbPolicy *p, RbTime now)
 		p->lockout_end = d->lockout_start_boot_ms + d->lockout_ms;
 	else
 		p->lockout_end = now + d->lockout_ms;
-	p->locked = p->lockout_end > now;
+	/* One that ran out meanwhile ends at the next tick, stored. */
+	p->locked = true;
+	if (p->lockout_end < now)
+		p->lockout_end = now;
 }
 
 /*

@@ -2638,6 +2638,33 @@ START_TEST(test_admin_factory_reset_second_store_fails)
 }
 END_TEST
 
+/* The lockout ran out at the instant of a factory reset whose stores
+ * fail: restored as stored, it still ends, and its end is stored. */
+START_TEST(test_admin_factory_reset_lockout_ran_out)
+{
+	Box b;
+
+	box_init(&b);
+	box_chord(&b);
+	connect(&b, &PHONE_B, false);
+	fail_pin(&b, &PHONE_B);
+	fail_pin(&b, &PHONE_B);
+	fail_pin(&b, &PHONE_B);
+	ck_assert(rb_policy_locked_out(b.p, b.now));
+	ck_assert(b.last_persisted.lockout_active);
+	b.store_fails = true;
+	b.now += 300000 + 1;
+	admin(&b, rb_policy_factory_reset);
+	b.store_fails = false;
+	box_run_to(&b, b.now + 6000);
+	ck_assert(!rb_policy_storage_failed(b.p));
+	ck_assert(!rb_policy_locked_out(b.p, b.now));
+	ck_assert_msg(!b.last_persisted.lockout_active,
+		      "a lockout that ran out stays recorded");
+	box_free(&b);
+}
+END_TEST
+
 START_TEST(test_peers)
 {
 	g_autoptr(GArray) none = NULL;
@@ -2902,6 +2929,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_admin_factory_reset_storage_failed);
 	tcase_add_test(tc, test_admin_factory_reset_not_stored);
 	tcase_add_test(tc, test_admin_factory_reset_second_store_fails);
+	tcase_add_test(tc, test_admin_factory_reset_lockout_ran_out);
 	tcase_add_test(tc, test_admin_result_texts);
 	suite_add_tcase(s, tc);
 
