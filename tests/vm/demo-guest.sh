@@ -23,6 +23,9 @@ box_start
 wait_screen '^IDLE'
 show
 shot idle
+say "[box] the quiz software (examples/quiz-timer) registers with reaction-boxd over D-Bus:"
+app_start
+sed 's/^/    quiz-timer: /' "$T/app.log"
 
 say "[phone A] scanning for Reaction boxes..."
 phone scan --duration 5
@@ -58,12 +61,40 @@ phone config set pairing_timeout_ms=30000
 say "[phone A] status:"
 phone status
 
-phone disconnect >/dev/null
-say "[phone B] has not paired; it tries to read the config with a write:"
+say "[phone B] has not paired; it subscribes to the box's notifications."
+phone2 watch --timeout 60 >"$T/watch-b.txt" 2>&1 &
+WATCH_PIDS+=($!)
+n=300
+until grep -q 'subscribed' "$T/watch-b.txt"; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || fail "phone B did not subscribe"
+	sleep 0.1
+done
+# btvirt gives every link handle 42: phone A keeps a link to the spare
+# controller so that its link to the box gets another one.
+spare_link "$RB_PHONE_HCI"
+say "[phone A] starts the answer timer on the box's quiz software:"
+phone send --text start_timer
+n=60
+until [ "$(grep -c 'tick' "$T/watch-b.txt")" -ge 3 ]; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || fail "phone B saw no ticks"
+	sleep 0.5
+done
+say "[phone B] sees the quiz software's phases and ticks, without pairing:"
+grep -E 'phase|tick' "$T/watch-b.txt" | head -n 6 | sed 's/^/    /'
+before=$(grep -c '^message ' "$T/app.log" || true)
+say "[phone B] tries to reset the timer itself:"
 rc=0
-phone2 config get || rc=$?
-[ "$rc" = 4 ] || fail "phone B's write was not rejected NOT_PAIRED (exit $rc)"
-say "[phone B] was refused (exit $rc): only the box's owner may write."
+phone2 send --text reset || rc=$?
+[ "$rc" = 4 ] || fail "phone B's message was not rejected NOT_PAIRED (exit $rc)"
+sleep 1
+[ "$(grep -c '^message ' "$T/app.log" || true)" = "$before" ] ||
+	fail "phone B's refused message reached the quiz software"
+say "[phone B] was refused (exit $rc, NOT_PAIRED): only the box's owner may write,"
+say "          and the quiz software never heard of it. What it did hear:"
+grep -E '^(message|button|phase answer5)' "$T/app.log" | sed 's/^/    quiz-timer: /'
+phone disconnect >/dev/null
 wait_screen '^(IDLE|PAIRED_OK)' >/dev/null
 show
 shot idle-after
