@@ -62,6 +62,9 @@ say "[phone A] status:"
 phone status
 
 say "[phone B] has not paired; it subscribes to the box's notifications."
+# btvirt gives every link handle 42: phone B keeps a link to the spare
+# controller so that its link to the box, beside phone A's, gets another.
+spare_link "$RB_PHONE2_HCI"
 phone2 watch --timeout 60 >"$T/watch-b.txt" 2>&1 &
 WATCH_PIDS+=($!)
 n=300
@@ -70,9 +73,6 @@ until grep -q 'subscribed' "$T/watch-b.txt"; do
 	[ "$n" -gt 0 ] || fail "phone B did not subscribe"
 	sleep 0.1
 done
-# btvirt gives every link handle 42: phone A keeps a link to the spare
-# controller so that its link to the box gets another one.
-spare_link "$RB_PHONE_HCI"
 say "[phone A] starts the answer timer on the box's quiz software:"
 phone send --text start_timer
 n=60
