@@ -68,7 +68,7 @@ spare_link "$RB_PHONE2_HCI"
 phone2 watch --timeout 60 >"$T/watch-b.txt" 2>&1 &
 WATCH_PIDS+=($!)
 n=300
-until grep -q 'subscribed' "$T/watch-b.txt"; do
+until grep -q '^watching' "$T/watch-b.txt"; do
 	n=$((n - 1))
 	[ "$n" -gt 0 ] || fail "phone B did not subscribe"
 	sleep 0.1
