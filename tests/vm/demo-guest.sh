@@ -91,8 +91,8 @@ phone2 send --text reset || rc=$?
 sleep 1
 [ "$(grep -c '^message ' "$T/app.log" || true)" = "$before" ] ||
 	fail "phone B's refused message reached the quiz software"
-say "[phone B] was refused (exit $rc, NOT_PAIRED): only the box's owner may write,"
-say "          and the quiz software never heard of it. What it did hear:"
+say "[phone B] was refused (exit $rc, NOT_PAIRED): only the box's owner may write,
+          and the quiz software never heard of it. What it did hear:"
 grep -E '^(message|button|phase answer5)' "$T/app.log" | sed 's/^/    quiz-timer: /'
 phone disconnect >/dev/null
 wait_screen '^(IDLE|PAIRED_OK)' >/dev/null
