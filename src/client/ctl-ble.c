@@ -191,19 +191,8 @@ bool ctl_cmd_watch(Ctl *c)
 	while (!c->args->count || seen < c->args->count) {
 		Msg *m;
 
-		if (!ctl_wait_until(c, ctl_have_msg, NULL, deadline)) {
-			if (c->interrupted && !c->args->count)
-				return true; /* Ctrl-C ends an open watch */
-			if (c->interrupted)
-				return ctl_fail(c, RB_CTL_EXIT_INTERRUPTED,
-						"interrupted after %u messages",
-						seen);
-			if (!c->args->count)
-				return true;
-			return ctl_fail(c, RB_CTL_EXIT_TIMEOUT,
-					"%u of %u messages within %u s", seen,
-					c->args->count, c->args->timeout_s);
-		}
+		if (!ctl_wait_until(c, ctl_have_msg, NULL, deadline))
+			return ctl_watch_cut_short(c, seen, "messages");
 		if (g_queue_is_empty(&c->msgs))
 			return ctl_fail(
 				c, RB_CTL_EXIT_NO_BOX,

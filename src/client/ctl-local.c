@@ -172,15 +172,7 @@ bool ctl_cmd_local_watch(Ctl *c)
 		return ctl_fail(c, RB_CTL_EXIT_NO_BOX,
 				"reaction-boxd left the bus after %u signals",
 				c->seen);
-	if (done || (!c->args->count && c->interrupted))
-		return true; /* Ctrl-C ends an open watch */
-	if (c->interrupted)
-		return ctl_fail(c, RB_CTL_EXIT_INTERRUPTED,
-				"interrupted after %u signals", c->seen);
-	if (!c->args->count)
-		return true;
-	return ctl_fail(c, RB_CTL_EXIT_TIMEOUT, "%u of %u signals within %u s",
-			c->seen, c->args->count, c->args->timeout_s);
+	return done || ctl_watch_cut_short(c, c->seen, "signals");
 }
 
 /* ---- the admin methods ---- */
@@ -266,17 +258,19 @@ static const struct {
 	const char *what; /* for errors */
 	const char *kind; /* the event */
 	const char *done;
-	bool confirm;
+	const char *question; /* asked first, unless --yes; or NULL */
 } admin_methods[] = {
 	{RB_CTL_CMD_LOCAL_FORGET_OWNER, "ForgetOwner", "forgetting the owner",
-	 "owner-forgotten", "the box forgot its owner", false},
+	 "owner-forgotten", "the box forgot its owner", NULL},
 	{RB_CTL_CMD_LOCAL_FACTORY_RESET, "FactoryReset", "factory reset",
-	 "factory-reset", "the box is reset to its factory state", true},
+	 "factory-reset", "the box is reset to its factory state",
+	 "Reset reaction-boxd to its factory state? Its owner and stored "
+	 "state are erased."},
 	{RB_CTL_CMD_LOCAL_EXIT_PAIRING, "ExitPairingMode",
 	 "closing pairing mode", "pairing-closed", "pairing mode is closed",
-	 false},
+	 NULL},
 	{RB_CTL_CMD_LOCAL_ENTER_PAIRING, "EnterPairingMode",
-	 "opening pairing mode", "pairing-open", "pairing mode is open", false},
+	 "opening pairing mode", "pairing-open", "pairing mode is open", NULL},
 };
 
 bool ctl_cmd_local_admin(Ctl *c)
@@ -286,9 +280,8 @@ bool ctl_cmd_local_admin(Ctl *c)
 
 		if (admin_methods[i].cmd != c->args->cmd)
 			continue;
-		if (admin_methods[i].confirm &&
-		    !confirm(c, "Reset reaction-boxd to its factory state? "
-				"Its owner and stored state are erased."))
+		if (admin_methods[i].question &&
+		    !confirm(c, admin_methods[i].question))
 			return false;
 		ret = box_call(c, RB_CTL_OP_LOCAL_ADMIN, admin_methods[i].what,
 			       IFACE_BOX, admin_methods[i].method, NULL, NULL);

@@ -123,6 +123,9 @@ void ctl_print_line(const char *line);
 G_GNUC_PRINTF(3, 4)
 void ctl_event(Ctl *c, const char *kind, const char *fmt, ...);
 void ctl_emit_msg(Ctl *c, const Msg *m);
+/* A watch's wait ended (interrupted, or its deadline) after @seen @what
+ * ("messages"): fine without --count, a failure with it. */
+bool ctl_watch_cut_short(Ctl *c, unsigned int seen, const char *what);
 
 /* ---- ctl-bluez.c ---- */
 

@@ -114,6 +114,17 @@ void ctl_event(Ctl *c, const char *kind, const char *fmt, ...)
 	}
 }
 
+bool ctl_watch_cut_short(Ctl *c, unsigned int seen, const char *what)
+{
+	if (!c->args->count)
+		return true; /* Ctrl-C or --timeout end an open watch */
+	if (c->interrupted)
+		return ctl_fail(c, RB_CTL_EXIT_INTERRUPTED,
+				"interrupted after %u %s", seen, what);
+	return ctl_fail(c, RB_CTL_EXIT_TIMEOUT, "%u of %u %s within %u s", seen,
+			c->args->count, what, c->args->timeout_s);
+}
+
 void ctl_emit_msg(Ctl *c, const Msg *m)
 {
 	g_autofree char *line = NULL;
