@@ -30,6 +30,9 @@ struct _RbApi {
 	guint own_id;
 	bool name_lost_logged;
 	GHashTable *props; /* name -> GVariant, as last announced */
+	bool have_last; /* @last and @last_peers: the last snapshot */
+	RbApiSnapshot last;
+	GArray *last_peers; /* of RbPeerInfo */
 	GCancellable *cancel; /* cancelled by rb_api_free() */
 
 	/* The application */
@@ -108,9 +111,57 @@ static void emit_changed(RbApi *api, GVariantBuilder *changed)
 		g_debug("PropertiesChanged not sent: %s", error->message);
 }
 
+/* Whether @s is what was announced last: the daemon asks after every
+ * batch of effects (twice per write), and building the properties is
+ * what costs. */
+static bool same_snapshot(RbApi *api, const RbApiSnapshot *s)
+{
+	const RbApiSnapshot *l = &api->last;
+	guint n = s->peers ? s->peers->len : 0;
+
+	if (!api->have_last || s->status != l->status ||
+	    s->has_owner != l->has_owner ||
+	    (s->has_owner && !rb_peer_equal(&s->owner, &l->owner)) ||
+	    s->owner_since_wall_ms != l->owner_since_wall_ms ||
+	    s->pairing != l->pairing ||
+	    s->pairing_seconds_left != l->pairing_seconds_left ||
+	    s->locked_out != l->locked_out ||
+	    s->lockout_seconds_left != l->lockout_seconds_left ||
+	    s->stale != l->stale || s->chord_held != l->chord_held ||
+	    memcmp(s->config.value, l->config.value, sizeof(s->config.value)) !=
+		    0 ||
+	    n != api->last_peers->len)
+		return false;
+	for (guint i = 0; i < n; i++) {
+		const RbPeerInfo *a = &g_array_index(s->peers, RbPeerInfo, i);
+		const RbPeerInfo *b = &g_array_index(api->last_peers,
+						     RbPeerInfo, i);
+
+		if (!rb_peer_equal(&a->peer, &b->peer) ||
+		    a->access != b->access)
+			return false;
+	}
+	return true;
+}
+
+static void keep_snapshot(RbApi *api, const RbApiSnapshot *s)
+{
+	api->last = *s;
+	api->last.peers = NULL;
+	g_array_set_size(api->last_peers, 0);
+	if (s->peers && s->peers->len)
+		g_array_append_vals(api->last_peers, s->peers->data,
+				    s->peers->len);
+	api->have_last = true;
+}
+
 void rb_api_update(RbApi *api, const RbApiSnapshot *s)
 {
 	GVariantBuilder changed, cfg, peers;
+
+	if (same_snapshot(api, s))
+		return;
+	keep_snapshot(api, s);
 
 	g_variant_builder_init(&changed, G_VARIANT_TYPE("a{sv}"));
 	set_prop(api, &changed, "AccessStatus",
@@ -672,6 +723,7 @@ RbApi *rb_api_new(GDBusConnection *conn, const char *group,
 	api->cancel = g_cancellable_new();
 	api->props = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   (GDestroyNotify)g_variant_unref);
+	api->last_peers = g_array_new(FALSE, TRUE, sizeof(RbPeerInfo));
 	gr = group && group[0] ? getgrnam(group) : NULL;
 	if (gr) {
 		api->has_gid = true;
@@ -712,6 +764,7 @@ void rb_api_free(RbApi *api)
 	g_free(api->app_name);
 	g_free(api->app_path);
 	g_hash_table_unref(api->props);
+	g_array_unref(api->last_peers);
 	g_dbus_node_info_unref(api->node);
 	g_object_unref(api->cancel);
 	g_object_unref(api->conn);

@@ -788,6 +788,74 @@ START_TEST(test_signals_confined)
 }
 END_TEST
 
+static unsigned int changes;
+static char last_changed[256];
+
+static void on_changed(GDBusConnection *c, const char *sender, const char *path,
+		       const char *iface, const char *member, GVariant *params,
+		       gpointer data)
+{
+	g_autoptr(GVariant) dict = NULL;
+	GVariantIter it;
+	const char *key;
+	GString *keys = g_string_new(NULL);
+
+	g_variant_get(params, "(&s@a{sv}@as)", NULL, &dict, NULL);
+	g_variant_iter_init(&it, dict);
+	while (g_variant_iter_next(&it, "{&sv}", &key, NULL))
+		g_string_append_printf(keys, "%s%s", keys->len ? "," : "", key);
+	g_strlcpy(last_changed, keys->str, sizeof(last_changed));
+	g_string_free(keys, TRUE);
+	changes++;
+}
+
+static unsigned int changes_wanted;
+static bool have_changes(void)
+{
+	return changes >= changes_wanted;
+}
+
+/* A snapshot like the last one announces nothing; a change announces
+ * only what changed, once. */
+START_TEST(test_properties_changed)
+{
+	g_autoptr(GDBusConnection) watcher = connect_bus();
+	RbApiSnapshot snap;
+	guint sub;
+
+	sub = g_dbus_connection_signal_subscribe(
+		watcher, NULL, "org.freedesktop.DBus.Properties",
+		"PropertiesChanged", RB_API_PATH, RB_API_IFACE,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_changed, NULL, NULL);
+	/* The subscription reaches the bus before the signals do. */
+	g_autoptr(GVariant) r = g_dbus_connection_call_sync(
+		watcher, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+		"org.freedesktop.DBus", "GetId", NULL, NULL,
+		G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+	changes = 0;
+	memset(&snap, 0, sizeof(snap));
+	snap.status = RB_ACCESS_NO_CONNECTION;
+	rb_policy_config_init_defaults(&snap.config);
+	for (int i = 0; i < 3; i++)
+		rb_api_update(fx.api, &snap);
+	snap.pairing = true;
+	snap.pairing_seconds_left = 60;
+	rb_api_update(fx.api, &snap);
+	rb_api_update(fx.api, &snap);
+	changes_wanted = 1;
+	iterate_until(have_changes, 10000);
+	/* Let any further signal arrive. */
+	for (int i = 0; i < 50; i++)
+		g_main_context_iteration(NULL, FALSE);
+	g_usleep(200000);
+	for (int i = 0; i < 50; i++)
+		g_main_context_iteration(NULL, FALSE);
+	ck_assert_uint_eq(changes, 1);
+	ck_assert_str_eq(last_changed, "PairingMode,PairingSecondsLeft");
+	g_dbus_connection_signal_unsubscribe(watcher, sub);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
 	Suite *s = suite_create("api");
@@ -803,6 +871,7 @@ static Suite *api_suite(void)
 	tcase_add_test(tc, test_hanging_application);
 	tcase_add_test(tc, test_crashing_application);
 	tcase_add_test(tc, test_signals_confined);
+	tcase_add_test(tc, test_properties_changed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("open-bus");
 	tcase_add_checked_fixture(tc, setup_open, stop_bus);
