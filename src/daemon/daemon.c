@@ -352,6 +352,7 @@ void rb_daemon_free(RbDaemon *d)
 	g_clear_handle_id(&d->power_wait_id, g_source_remove);
 	g_clear_handle_id(&d->bonds_gone_id, g_source_remove);
 	g_clear_handle_id(&d->agent_check_id, g_source_remove);
+	g_clear_handle_id(&d->effects_idle_id, g_source_remove);
 	if (d->display)
 		rb_display_flush(d->display);
 	g_clear_pointer(&d->api, rb_api_free);

