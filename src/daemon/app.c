@@ -17,9 +17,7 @@
 /* The policy's time of a button edge as CLOCK_MONOTONIC microseconds. */
 static uint64_t to_monotonic_us(RbTime t)
 {
-	int64_t offset = (int64_t)now_ms() -
-			 (int64_t)(g_get_monotonic_time() / 1000);
-	int64_t mono_ms = (int64_t)t - offset;
+	int64_t mono_ms = (int64_t)t - boottime_offset_ms();
 
 	return mono_ms > 0 ? (uint64_t)mono_ms * 1000 : 0;
 }
@@ -116,18 +114,20 @@ void app_deliver(RbDaemon *d, const RbAppMessage *msg, const RbPeer *owner,
 	rb_api_deliver(d->api, msg, owner, request_id, on_reply, d);
 }
 
+/* What app_state holds: SetState's, or an empty message before any. */
+static const RbAppMessage *app_state_or_empty(RbDaemon *d)
+{
+	static const RbAppMessage empty;
+
+	return d->app_state ? d->app_state : &empty;
+}
+
 GBytes *app_state_value(RbDaemon *d)
 {
 	uint8_t *bytes;
 	gsize len = 0;
-	RbAppMessage empty;
 
-	if (!d->app_state) {
-		memset(&empty, 0, sizeof(empty));
-		bytes = rb_codec_encode_application(&empty, 0, &len);
-	} else {
-		bytes = rb_codec_encode_application(d->app_state, 0, &len);
-	}
+	bytes = rb_codec_encode_application(app_state_or_empty(d), 0, &len);
 	return g_bytes_new_take(bytes, len);
 }
 
@@ -180,14 +180,7 @@ static void on_set_state(const RbAppMessage *state, void *data)
 	g_clear_pointer(&d->app_state, g_free);
 	if (state)
 		d->app_state = g_memdup2(state, sizeof(*state));
-	if (d->app_state) {
-		notify_app_message(d, RB_GATT_CHAR_APP_STATE, d->app_state, 0);
-	} else {
-		RbAppMessage empty;
-
-		memset(&empty, 0, sizeof(empty));
-		notify_app_message(d, RB_GATT_CHAR_APP_STATE, &empty, 0);
-	}
+	notify_app_message(d, RB_GATT_CHAR_APP_STATE, app_state_or_empty(d), 0);
 }
 
 const RbApiCallbacks api_callbacks = {

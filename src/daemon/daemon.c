@@ -32,13 +32,16 @@ RbTime now_ms(void)
 	return (RbTime)ts.tv_sec * 1000 + (RbTime)(ts.tv_nsec / 1000000);
 }
 
+/* The policy's clock minus CLOCK_MONOTONIC, in ms (the time suspended). */
+int64_t boottime_offset_ms(void)
+{
+	return (int64_t)now_ms() - (int64_t)(g_get_monotonic_time() / 1000);
+}
+
 /* A CLOCK_MONOTONIC ms stamp (button edges) on the policy's clock. */
 static RbTime from_monotonic_ms(uint64_t mono_ms)
 {
-	int64_t offset = (int64_t)now_ms() -
-			 (int64_t)(g_get_monotonic_time() / 1000);
-
-	return (RbTime)((int64_t)mono_ms + offset);
+	return (RbTime)((int64_t)mono_ms + boottime_offset_ms());
 }
 
 int64_t wall_ms(void)

@@ -135,6 +135,7 @@ typedef enum {
 
 /* daemon.c */
 RbTime now_ms(void);
+int64_t boottime_offset_ms(void);
 int64_t wall_ms(void);
 char *peer_key(const RbPeer *p);
 const RbBluezDevice *device_of_peer(RbDaemon *d, const RbPeer *peer);

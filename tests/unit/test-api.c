@@ -731,7 +731,6 @@ static GSubprocess *monitor_as(const char *who, GInputStream **out)
 
 typedef struct {
 	GString *text;
-	bool eof;
 } Reader;
 
 static void collect(GInputStream *in, Reader *r, unsigned int ms)
@@ -758,8 +757,8 @@ START_TEST(test_signals_confined)
 	GInputStream *in_member, *in_nobody;
 	g_autoptr(GSubprocess) member = monitor_as("member", &in_member);
 	g_autoptr(GSubprocess) nobody = monitor_as("nobody", &in_nobody);
-	Reader rm = {g_string_new(NULL), false};
-	Reader rn = {g_string_new(NULL), false};
+	Reader rm = {g_string_new(NULL)};
+	Reader rn = {g_string_new(NULL)};
 
 	/* Both are listening once they have looked the name up. */
 	for (int i = 0; i < 300 && (!strstr(rm.text->str, "is owned by") ||
