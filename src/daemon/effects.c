@@ -98,6 +98,7 @@ static void set_pairable_done(GObject *src, GAsyncResult *res, gpointer data)
 		d->pairable_recheck = false;
 		enforce_pairable(d);
 	}
+	reg_check(d);
 }
 
 void enforce_pairable(RbDaemon *d)
