@@ -25,6 +25,7 @@ struct _RbApi {
 	void *user_data;
 	bool has_gid;
 	gid_t gid;
+	GThread *group_lookup; /* until joined: the [API] Group's gid */
 	GDBusNodeInfo *node;
 	guint reg_id;
 	guint own_id;
@@ -563,6 +564,39 @@ static bool gid_in(GVariant *gids, gid_t gid)
 	return false;
 }
 
+/*
+ * The group is looked up beside the main loop: NSS may take long (in the
+ * VM, without the group, libnss_systemd searches every userdb directory),
+ * and nobody needs it before the first call. The thread's answer: a gid
+ * + 1, or 0 for none.
+ */
+static gpointer lookup_group(gpointer data)
+{
+	g_autofree char *name = data;
+	struct group gr, *found = NULL;
+	char buf[4096];
+
+	if (getgrnam_r(name, &gr, buf, sizeof(buf), &found) != 0 || !found) {
+		g_message("D-Bus API: no group %s on this system: only root "
+			  "may use the API",
+			  name);
+		return GSIZE_TO_POINTER(0);
+	}
+	return GSIZE_TO_POINTER((gsize)found->gr_gid + 1);
+}
+
+static void group_known(RbApi *api)
+{
+	gsize v;
+
+	if (!api->group_lookup)
+		return;
+	v = GPOINTER_TO_SIZE(g_thread_join(api->group_lookup));
+	api->group_lookup = NULL;
+	api->has_gid = v != 0;
+	api->gid = (gid_t)(v - 1);
+}
+
 static void on_credentials(GObject *src, GAsyncResult *res, gpointer data)
 {
 	Call *call = data;
@@ -602,6 +636,7 @@ static void on_credentials(GObject *src, GAsyncResult *res, gpointer data)
 	gids = g_variant_lookup_value(creds, "UnixGroupIDs",
 				      G_VARIANT_TYPE("au"));
 	caller.uid = uid;
+	group_known(api);
 	caller.in_group = api->has_gid && gid_in(gids, api->gid);
 	caller.application_registered = api->app_name != NULL;
 	caller.is_application = g_strcmp0(api->app_name, sender) == 0;
@@ -715,7 +750,6 @@ RbApi *rb_api_new(GDBusConnection *conn, const char *group,
 {
 	RbApi *api = g_new0(RbApi, 1);
 	g_autoptr(GError) error = NULL;
-	struct group *gr;
 
 	api->conn = g_object_ref(conn);
 	api->cb = *callbacks;
@@ -724,16 +758,9 @@ RbApi *rb_api_new(GDBusConnection *conn, const char *group,
 	api->props = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   (GDestroyNotify)g_variant_unref);
 	api->last_peers = g_array_new(FALSE, TRUE, sizeof(RbPeerInfo));
-	gr = group && group[0] ? getgrnam(group) : NULL;
-	if (gr) {
-		api->has_gid = true;
-		api->gid = gr->gr_gid;
-	} else if (group && group[0]) {
-		g_message(
-			"D-Bus API: no group %s on this system: only root may "
-			"use the API",
-			group);
-	}
+	if (group && group[0])
+		api->group_lookup = g_thread_new("rb-api-group", lookup_group,
+						 g_strdup(group));
 	set_prop(api, NULL, "Application", g_variant_new_string(""));
 	api->node = g_dbus_node_info_new_for_xml(rb_api_box1_xml, &error);
 	g_assert_no_error(error);
@@ -754,6 +781,7 @@ void rb_api_free(RbApi *api)
 {
 	if (!api)
 		return;
+	group_known(api);
 	g_cancellable_cancel(api->cancel);
 	if (api->app_watch)
 		g_bus_unwatch_name(api->app_watch);

@@ -29,5 +29,11 @@ typedef void (*RbAgentWatchFunc)(const char *sender, const char *agent_path,
  */
 RbAgentWatch *rb_agent_watch_new(const char *address, RbAgentWatchFunc func,
 				 void *user_data, GError **error);
+/* The same without blocking: @callback gets the watch from
+ * rb_agent_watch_new_finish() once the bus made it a monitor. */
+void rb_agent_watch_new_async(const char *address, RbAgentWatchFunc func,
+			      void *user_data, GCancellable *cancellable,
+			      GAsyncReadyCallback callback, gpointer cb_data);
+RbAgentWatch *rb_agent_watch_new_finish(GAsyncResult *result, GError **error);
 void rb_agent_watch_free(RbAgentWatch *watch);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RbAgentWatch, rb_agent_watch_free)

@@ -183,6 +183,20 @@ static void read_boot_id(char out[RB_BOOT_ID_LEN])
 			  text);
 }
 
+static void agent_watch_up(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbDaemon *d = data;
+	g_autoptr(GError) error = NULL;
+
+	d->agent_watch = rb_agent_watch_new_finish(res, &error);
+	if (!d->agent_watch)
+		g_message("not watching who takes the default agent (%s): a "
+			  "pairing another agent handles is still judged",
+			  error->message);
+	d->agent_watch_ready = true;
+	reg_check(d);
+}
+
 static gboolean watchdog_ping(gpointer data)
 {
 	sd_notify(0, "WATCHDOG=1");
@@ -194,7 +208,6 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 {
 	g_autoptr(RbDaemon) d = g_new0(RbDaemon, 1);
 	g_autoptr(GError) load_error = NULL;
-	g_autoptr(GError) watch_error = NULL;
 	RbState st;
 	uint64_t wd_usec = 0;
 
@@ -246,12 +259,10 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 	d->agent = rb_agent_new(d->bluez, &agent_callbacks, d, error);
 	if (!d->agent)
 		return NULL;
-	d->agent_watch = rb_agent_watch_new(NULL, on_default_agent_requested, d,
-					    &watch_error);
-	if (!d->agent_watch)
-		g_message("not watching who takes the default agent (%s): a "
-			  "pairing another agent handles is still judged",
-			  watch_error->message);
+	/* Up before the advertisement (reg_check), not before anything else:
+	 * a taker seen while registering is answered once registered. */
+	rb_agent_watch_new_async(NULL, on_default_agent_requested, d, NULL,
+				 agent_watch_up, d);
 	d->gatt = rb_gatt_new(d->bluez, &gatt_callbacks, d);
 	d->advert = rb_advert_new(d->bluez, d->name, NULL, d, error);
 	if (!d->advert)

@@ -178,6 +178,7 @@ static void start_registration(RbDaemon *d)
 	run_effects(d);
 
 	d->registering = true;
+	d->agent_taken_early = false;
 	sd_notify(0, "STATUS=registering with BlueZ");
 	reg_run(d, REG_POWER);
 }
@@ -230,8 +231,10 @@ static void on_adapter_changed(const RbBluezAdapter *a, unsigned int changed,
 	}
 	/* bluetoothd turns Pairable on when the default agent changes:
 	 * re-assert what the policy says. */
-	if (changed & RB_BLUEZ_ADAPTER_CHANGED_PAIRABLE)
+	if (changed & RB_BLUEZ_ADAPTER_CHANGED_PAIRABLE) {
 		enforce_pairable(d);
+		reg_check(d);
+	}
 	if ((changed & RB_BLUEZ_ADAPTER_CHANGED_POWERED) && a->powered) {
 		if (d->registering && d->reg_step == REG_POWER &&
 		    d->power_wait_id) {

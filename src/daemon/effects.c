@@ -91,6 +91,7 @@ static void pairable_set(RbDaemon *d)
 		d->pairable_recheck = false;
 		enforce_pairable(d);
 	}
+	reg_check(d);
 }
 
 static void pairable_failed(RbDaemon *d)
@@ -193,6 +194,7 @@ void kernel_settings_changed(RbDaemon *d, uint32_t settings)
 	g_debug("hci%d: the kernel's bondable flag is %s", d->adapter_index,
 		bondable ? "on" : "off");
 	enforce_pairable(d);
+	reg_check(d);
 }
 
 static void remove_done(GObject *src, GAsyncResult *res, gpointer data)

@@ -50,7 +50,14 @@ static void agent_retaken(GObject *src, GAsyncResult *res, gpointer data)
  * quietly, it was said already). */
 void retake_agent(RbDaemon *d, const char *why)
 {
-	if (!d->registered || d->retaking_agent)
+	if (!d->registered) {
+		/* Our own RequestDefaultAgent may have come before it:
+		 * taken back once registered (reg_run). */
+		if (d->registering)
+			d->agent_taken_early = true;
+		return;
+	}
+	if (d->retaking_agent)
 		return;
 	if (why)
 		g_warning("the box's agent is not BlueZ's default agent (%s): "

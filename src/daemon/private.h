@@ -76,7 +76,11 @@ struct RbDaemon {
 	bool registering;
 	bool registered;
 	int reg_step;
+	unsigned int reg_started; /* RegJob bits under way or done */
+	unsigned int reg_done; /* RegJob bits done */
 	guint reg_retry_id;
+	bool agent_watch_ready; /* the watch is up, or will never be */
+	bool agent_taken_early; /* taken while registering: take it back */
 	guint power_wait_id;
 	/* Pairable (effects.c): one set at a time, through the mgmt socket
 	 * (pairable_via_mgmt) or, if that failed, bluetoothd's Adapter1. */
@@ -124,20 +128,29 @@ struct RbDaemon {
 };
 
 /*
- * Registration with BlueZ, in order, each step started when the previous
- * one finished. A failed step is retried after a while, from that step on:
- * what was registered before stays registered.
+ * Registration with BlueZ. Power and LE only first (switching BR/EDR off
+ * may power-cycle the controller); then the agent (RegisterAgent,
+ * RequestDefaultAgent), the Alias, Secure Connections and the GATT
+ * application at once (RegJob, REG_SETUP); the advertisement only when all
+ * of them are done, Pairable is what the policy says and the default-agent
+ * watch is up. A failed step or job is retried after a while; what was
+ * registered before stays registered.
  */
 typedef enum {
 	REG_POWER = 0,
 	REG_LE_ONLY,
-	REG_AGENT,
-	REG_ALIAS,
-	REG_SC_ONLY,
-	REG_APP,
+	REG_SETUP,
 	REG_ADVERT,
 	REG_DONE,
 } RegStep;
+
+typedef enum {
+	REG_JOB_AGENT = 1 << 0,
+	REG_JOB_ALIAS = 1 << 1,
+	REG_JOB_SC = 1 << 2,
+	REG_JOB_APP = 1 << 3,
+	REG_JOB_ALL = (1 << 4) - 1,
+} RegJob;
 
 /* daemon.c */
 RbTime now_ms(void);
@@ -175,6 +188,8 @@ extern const RbAgentCallbacks agent_callbacks;
 
 /* registration.c */
 void reg_run(RbDaemon *d, RegStep step);
+/* Pairable or the agent watch changed: the advertisement may go now. */
+void reg_check(RbDaemon *d);
 
 /* app.c */
 void app_button(RbDaemon *d, const RbEffect *e);

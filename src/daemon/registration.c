@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Registration with BlueZ, step by step (RegStep in daemon/private.h):
- * power, LE only, agent, alias, Secure Connections, GATT application,
- * advertisement.
+ * Registration with BlueZ (RegStep and RegJob in daemon/private.h): power
+ * and LE only, then the agent, the Alias, Secure Connections and the GATT
+ * application at once, then the advertisement.
+ *
+ * Why the GATT application need not wait for the agent, Pairable off and
+ * Secure Connections: a write is judged by the policy on facts none of
+ * them changes (the owner's bond, the link's encryption and key type from
+ * the kernel, the sender being org.bluez), and a peer already connected
+ * (a restart with the phone on the link) can start SMP with or without the
+ * application. What the box offers to the air, the advertisement, waits
+ * for all of them.
  */
 #define G_LOG_DOMAIN "reaction-boxd"
 
@@ -16,15 +24,27 @@
 #define REG_RETRY_MS 2000
 
 static const char *const reg_names[] = {
-	[REG_POWER] = "powering on",
-	[REG_LE_ONLY] = "switching BR/EDR off",
-	[REG_AGENT] = "RegisterAgent",
-	[REG_ALIAS] = "setting Alias",
-	[REG_SC_ONLY] = "Secure Connections",
-	[REG_APP] = "RegisterApplication",
-	[REG_ADVERT] = "RegisterAdvertisement",
+	[REG_POWER] = "powering on", [REG_LE_ONLY] = "switching BR/EDR off",
+	[REG_SETUP] = "setting up",  [REG_ADVERT] = "RegisterAdvertisement",
 	[REG_DONE] = "done",
 };
+
+static const char *job_name(RegJob job)
+{
+	switch (job) {
+	case REG_JOB_AGENT:
+		return "RegisterAgent";
+	case REG_JOB_ALIAS:
+		return "setting Alias";
+	case REG_JOB_SC:
+		return "Secure Connections";
+	case REG_JOB_APP:
+		return "RegisterApplication";
+	case REG_JOB_ALL:
+		break;
+	}
+	return "?";
+}
 
 static gboolean reg_retry(gpointer data)
 {
@@ -36,6 +56,15 @@ static gboolean reg_retry(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static void reg_failed(RbDaemon *d, const char *what, const GError *e)
+{
+	g_warning("%s on %s failed: %s; retrying in %u s", what,
+		  d->adapter_path, e->message, REG_RETRY_MS / 1000);
+	sd_notifyf(0, "STATUS=%s failed: %s", what, e->message);
+	if (!d->reg_retry_id)
+		d->reg_retry_id = g_timeout_add(REG_RETRY_MS, reg_retry, d);
+}
+
 /* A step finished: go on, or retry it later. Takes @error. */
 static void reg_next(RbDaemon *d, RegStep step, GError *error)
 {
@@ -43,21 +72,57 @@ static void reg_next(RbDaemon *d, RegStep step, GError *error)
 
 	if (e && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return;
-	if (!d->registering)
+	if (!d->registering || d->reg_step != (int)step)
 		return;
 	if (e) {
-		g_warning("%s on %s failed: %s; retrying in %u s",
-			  reg_names[step], d->adapter_path, e->message,
-			  REG_RETRY_MS / 1000);
-		sd_notifyf(0, "STATUS=%s failed: %s", reg_names[step],
-			   e->message);
-		d->reg_step = step;
-		if (!d->reg_retry_id)
-			d->reg_retry_id = g_timeout_add(REG_RETRY_MS, reg_retry,
-							d);
+		reg_failed(d, reg_names[step], e);
 		return;
 	}
 	reg_run(d, step + 1);
+}
+
+/* A job of REG_SETUP finished; a failed one is started again by the
+ * retry. Takes @error. */
+static void job_done(RbDaemon *d, RegJob job, GError *error)
+{
+	g_autoptr(GError) e = error;
+
+	if (e && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return;
+	if (!d->registering || d->reg_step != REG_SETUP ||
+	    !(d->reg_started & job) || (d->reg_done & job))
+		return;
+	if (e) {
+		d->reg_started &= ~(unsigned int)job;
+		reg_failed(d, job_name(job), e);
+		return;
+	}
+	d->reg_done |= job;
+	/* RegisterAgent and RequestDefaultAgent turned Pairable on. */
+	if (job == REG_JOB_AGENT)
+		enforce_pairable(d);
+	reg_check(d);
+}
+
+void reg_check(RbDaemon *d)
+{
+	const RbBluezAdapter *ad;
+	bool want;
+
+	if (!d->registering || d->reg_step != REG_SETUP ||
+	    d->reg_done != REG_JOB_ALL || !d->agent_watch_ready)
+		return;
+	/* Nothing goes on the air while Pairable, as bluetoothd shows it and
+	 * as the kernel's flag is, is not what the policy says:
+	 * enforce_pairable's answer or the adapter's change calls again. */
+	ad = rb_bluez_lookup_adapter(d->bluez, d->adapter_path);
+	want = rb_policy_pairing_mode(d->policy);
+	if (!ad || d->pairable_inflight || ad->pairable != want ||
+	    (d->kernel_bondable >= 0 && d->kernel_bondable != (int)want)) {
+		enforce_pairable(d);
+		return;
+	}
+	reg_run(d, REG_ADVERT);
 }
 
 static void powered_on(GObject *src, GAsyncResult *res, gpointer data)
@@ -75,7 +140,7 @@ static void agent_registered(GObject *src, GAsyncResult *res, gpointer data)
 	GError *error = NULL;
 
 	rb_agent_register_finish(d->agent, res, &error);
-	reg_next(d, REG_AGENT, error);
+	job_done(d, REG_JOB_AGENT, error);
 }
 
 static void alias_set(GObject *src, GAsyncResult *res, gpointer data)
@@ -84,7 +149,7 @@ static void alias_set(GObject *src, GAsyncResult *res, gpointer data)
 	GError *error = NULL;
 
 	rb_bluez_set_adapter_property_finish(d->bluez, res, &error);
-	reg_next(d, REG_ALIAS, error);
+	job_done(d, REG_JOB_ALIAS, error);
 }
 
 static void sc_only_done(uint16_t index, uint8_t status, void *data)
@@ -99,7 +164,7 @@ static void sc_only_done(uint16_t index, uint8_t status, void *data)
 		g_warning("hci%u: Secure Connections refused (%s); writes "
 			  "still need an authenticated P-256 key",
 			  index, rb_mgmt_status_str(status));
-	reg_next(d, REG_SC_ONLY, NULL);
+	job_done(d, REG_JOB_SC, NULL);
 }
 
 /*
@@ -172,7 +237,7 @@ static void app_registered(GObject *src, GAsyncResult *res, gpointer data)
 	GError *error = NULL;
 
 	rb_gatt_register_finish(d->gatt, res, &error);
-	reg_next(d, REG_APP, error);
+	job_done(d, REG_JOB_APP, error);
 }
 
 static void advert_registered(GObject *src, GAsyncResult *res, gpointer data)
@@ -200,6 +265,38 @@ static gboolean power_wait_over(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Starts the jobs of REG_SETUP that are neither under way nor done. */
+static void start_jobs(RbDaemon *d)
+{
+	g_autoptr(GError) error = NULL;
+	unsigned int todo = REG_JOB_ALL & ~d->reg_started;
+
+	d->reg_started |= todo;
+	if (todo & REG_JOB_AGENT)
+		rb_agent_register(d->agent, d->session, agent_registered, d);
+	if (todo & REG_JOB_ALIAS)
+		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
+					      RB_BLUEZ_ADAPTER_PROP_ALIAS,
+					      g_variant_new_string(d->name),
+					      d->session, alias_set, d);
+	/*
+	 * LE Secure Connections on, but not the kernel's "SC only" mode (2):
+	 * on Linux 6.1 that mode also applies the BR/EDR link-key check to LE
+	 * links and drops every LE link the moment it is encrypted (measured
+	 * in tests/vm). The policy refuses every key but an authenticated
+	 * P-256 one instead.
+	 */
+	if ((todo & REG_JOB_SC) &&
+	    !rb_mgmt_set_secure_conn(d->mgmt, (uint16_t)d->adapter_index,
+				     RB_MGMT_SC_ON, sc_only_done, d, &error)) {
+		g_warning("Secure Connections not set: %s", error->message);
+		job_done(d, REG_JOB_SC, NULL);
+	}
+	if (todo & REG_JOB_APP)
+		rb_gatt_register(d->gatt, d->adapter_path, d->session,
+				 app_registered, d);
+}
+
 void reg_run(RbDaemon *d, RegStep step)
 {
 	const RbBluezAdapter *ad = rb_bluez_lookup_adapter(d->bluez,
@@ -209,6 +306,8 @@ void reg_run(RbDaemon *d, RegStep step)
 	d->reg_step = step;
 	switch (step) {
 	case REG_POWER:
+		d->reg_started = 0;
+		d->reg_done = 0;
 		if (ad && ad->powered) {
 			reg_run(d, REG_LE_ONLY);
 			break;
@@ -224,41 +323,16 @@ void reg_run(RbDaemon *d, RegStep step)
 		}
 		break;
 	case REG_LE_ONLY:
+		d->reg_started = 0;
+		d->reg_done = 0;
 		d->bredr_cycle = BREDR_ASKED;
 		if (!rb_mgmt_set_bredr(d->mgmt, (uint16_t)d->adapter_index,
 				       false, bredr_done, d, &error))
 			reg_next(d, REG_LE_ONLY, g_steal_pointer(&error));
 		break;
-	case REG_AGENT:
-		rb_agent_register(d->agent, d->session, agent_registered, d);
-		break;
-	case REG_ALIAS:
-		/* RequestDefaultAgent turned Pairable on. */
-		enforce_pairable(d);
-		rb_bluez_set_adapter_property(d->bluez, d->adapter_path,
-					      RB_BLUEZ_ADAPTER_PROP_ALIAS,
-					      g_variant_new_string(d->name),
-					      d->session, alias_set, d);
-		break;
-	case REG_SC_ONLY:
-		/*
-		 * LE Secure Connections on, but not the kernel's "SC only"
-		 * mode (2): on Linux 6.1 that mode also applies the BR/EDR
-		 * link-key check to LE links and drops every LE link the
-		 * moment it is encrypted (measured in tests/vm). The policy
-		 * refuses every key but an authenticated P-256 one instead.
-		 */
-		if (!rb_mgmt_set_secure_conn(
-			    d->mgmt, (uint16_t)d->adapter_index, RB_MGMT_SC_ON,
-			    sc_only_done, d, &error)) {
-			g_warning("Secure Connections not set: %s",
-				  error->message);
-			reg_run(d, REG_APP);
-		}
-		break;
-	case REG_APP:
-		rb_gatt_register(d->gatt, d->adapter_path, d->session,
-				 app_registered, d);
+	case REG_SETUP:
+		start_jobs(d);
+		reg_check(d);
 		break;
 	case REG_ADVERT:
 		rb_advert_register(d->advert, d->adapter_path, d->session,
@@ -272,6 +346,12 @@ void reg_run(RbDaemon *d, RegStep step)
 			   d->ready_sent ? "" : "READY=1\n", d->name,
 			   d->adapter_path);
 		d->ready_sent = true;
+		if (d->agent_taken_early) {
+			d->agent_taken_early = false;
+			retake_agent(d, "another process requested the "
+					"default agent while the box "
+					"registered");
+		}
 		enforce_pairable(d);
 		rb_policy_tick(d->policy, now_ms(), d->fx);
 		run_effects(d);

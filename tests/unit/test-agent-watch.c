@@ -94,6 +94,35 @@ static void spin_until(int *counter, int want)
 		g_main_context_iteration(NULL, FALSE);
 }
 
+static void watch_made(GObject *src, GAsyncResult *res, gpointer data)
+{
+	RbAgentWatch **out = data;
+	GError *error = NULL;
+
+	*out = rb_agent_watch_new_finish(res, &error);
+	ck_assert_msg(*out, "%s", error ? error->message : "");
+}
+
+/* The watch, made blocking (@async 0) or not (1). */
+static RbAgentWatch *make_watch(const char *addr, Seen *seen, int async)
+{
+	RbAgentWatch *w = NULL;
+	GError *error = NULL;
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	if (!async) {
+		w = rb_agent_watch_new(addr, on_report, seen, &error);
+		ck_assert_msg(w, "%s", error ? error->message : "");
+		return w;
+	}
+	rb_agent_watch_new_async(addr, on_report, seen, NULL, watch_made, &w);
+	while (!w && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, FALSE);
+	ck_assert_ptr_nonnull(w);
+	return w;
+}
+
+/* _i: 0 made blocking, 1 made without blocking. */
 START_TEST(test_reports_request_default)
 {
 	GTestDBus *bus = g_test_dbus_new(G_TEST_DBUS_NONE);
@@ -117,9 +146,7 @@ START_TEST(test_reports_request_default)
 				     NULL, NULL);
 	spin_until(&seen.reports, 0);
 
-	w = rb_agent_watch_new(g_test_dbus_get_bus_address(bus), on_report,
-			       &seen, &error);
-	ck_assert_msg(w, "%s", error ? error->message : "");
+	w = make_watch(g_test_dbus_get_bus_address(bus), &seen, _i);
 	rogue = connect_to(bus);
 	call(rogue, "RegisterAgent",
 	     g_variant_new("(os)", "/rogue/agent", "KeyboardDisplay"));
@@ -166,6 +193,31 @@ START_TEST(test_no_bus)
 }
 END_TEST
 
+static void no_watch(GObject *src, GAsyncResult *res, gpointer data)
+{
+	int *done = data;
+	GError *error = NULL;
+
+	ck_assert_ptr_null(rb_agent_watch_new_finish(res, &error));
+	ck_assert_ptr_nonnull(error);
+	g_error_free(error);
+	*done = 1;
+}
+
+START_TEST(test_no_bus_async)
+{
+	Seen seen = {0};
+	int done = 0;
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	rb_agent_watch_new_async("unix:path=/nonexistent/bus", on_report, &seen,
+				 NULL, no_watch, &done);
+	while (!done && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, FALSE);
+	ck_assert_int_eq(done, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agent-watch");
@@ -173,8 +225,9 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tc, test_reports_request_default);
+	tcase_add_loop_test(tc, test_reports_request_default, 0, 2);
 	tcase_add_test(tc, test_no_bus);
+	tcase_add_test(tc, test_no_bus_async);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
