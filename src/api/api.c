@@ -39,6 +39,7 @@ struct _RbApi {
 	/* The application */
 	char *app_name; /* unique name */
 	char *app_path;
+	RbApiCaller app_caller; /* its uid and groups, at registration */
 	guint app_watch;
 	guint in_flight;
 };
@@ -459,7 +460,7 @@ static void get_all(RbApi *api, GDBusMethodInvocation *inv, GVariant *params)
 }
 
 static void do_register(RbApi *api, GDBusMethodInvocation *inv,
-			GVariant *params)
+			GVariant *params, const RbApiCaller *caller)
 {
 	const char *sender = g_dbus_method_invocation_get_sender(inv);
 	const char *path = NULL;
@@ -467,6 +468,7 @@ static void do_register(RbApi *api, GDBusMethodInvocation *inv,
 	g_variant_get(params, "(&o@a{sv})", &path, NULL);
 	api->app_name = g_strdup(sender);
 	api->app_path = g_strdup(path);
+	api->app_caller = *caller;
 	g_message("application %s registered at %s", sender, path);
 	api->app_watch = g_bus_watch_name_on_connection(
 		api->conn, sender, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
@@ -499,7 +501,8 @@ static void do_admin(RbApi *api, GDBusMethodInvocation *inv, RbApiMethod m)
 	}
 }
 
-static void serve(RbApi *api, GDBusMethodInvocation *inv, RbApiMethod m)
+static void serve(RbApi *api, GDBusMethodInvocation *inv, RbApiMethod m,
+		  const RbApiCaller *caller)
 {
 	GVariant *params = g_dbus_method_invocation_get_parameters(inv);
 	const char *member = g_dbus_method_invocation_get_method_name(inv);
@@ -515,7 +518,7 @@ static void serve(RbApi *api, GDBusMethodInvocation *inv, RbApiMethod m)
 			get_all(api, inv, params);
 		return;
 	case RB_API_REGISTER:
-		do_register(api, inv, params);
+		do_register(api, inv, params, caller);
 		return;
 	case RB_API_UNREGISTER:
 		g_variant_get(params, "(&o)", &path);
@@ -597,6 +600,30 @@ static void group_known(RbApi *api)
 	api->gid = (gid_t)(v - 1);
 }
 
+/* @caller's uid and groups are known: the rules of src/core/api.c decide. */
+static void decide(RbApi *api, GDBusMethodInvocation *inv, RbApiMethod m,
+		   RbApiCaller *caller)
+{
+	const char *sender = g_dbus_method_invocation_get_sender(inv);
+	RbApiVerdict v;
+
+	caller->application_registered = api->app_name != NULL;
+	caller->is_application = g_strcmp0(api->app_name, sender) == 0;
+	v = rb_api_authorize(m, caller);
+	if (v != RB_API_ALLOW) {
+		g_message("D-Bus %s from %s (uid %u) refused: %s",
+			  rb_api_method_name(m), sender, caller->uid,
+			  rb_api_verdict_text(v));
+		refuse(inv,
+		       v == RB_API_DENY_ALREADY_REGISTERED ? ERROR_PREFIX
+			       "AlreadyExists"
+							   : DBUS_ACCESS_DENIED,
+		       "%s", rb_api_verdict_text(v));
+		return;
+	}
+	serve(api, inv, m, caller);
+}
+
 static void on_credentials(GObject *src, GAsyncResult *res, gpointer data)
 {
 	Call *call = data;
@@ -607,7 +634,6 @@ static void on_credentials(GObject *src, GAsyncResult *res, gpointer data)
 	g_autoptr(GError) error = NULL;
 	const char *sender = g_dbus_method_invocation_get_sender(call->inv);
 	RbApiCaller caller;
-	RbApiVerdict v;
 	guint32 uid;
 
 	ret = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res,
@@ -638,21 +664,7 @@ static void on_credentials(GObject *src, GAsyncResult *res, gpointer data)
 	caller.uid = uid;
 	group_known(api);
 	caller.in_group = api->has_gid && gid_in(gids, api->gid);
-	caller.application_registered = api->app_name != NULL;
-	caller.is_application = g_strcmp0(api->app_name, sender) == 0;
-	v = rb_api_authorize(call->method, &caller);
-	if (v != RB_API_ALLOW) {
-		g_message("D-Bus %s from %s (uid %u) refused: %s",
-			  rb_api_method_name(call->method), sender, uid,
-			  rb_api_verdict_text(v));
-		refuse(call->inv,
-		       v == RB_API_DENY_ALREADY_REGISTERED ? ERROR_PREFIX
-			       "AlreadyExists"
-							   : DBUS_ACCESS_DENIED,
-		       "%s", rb_api_verdict_text(v));
-		goto out;
-	}
-	serve(api, call->inv, call->method);
+	decide(api, call->inv, call->method, &caller);
 out:
 	g_object_unref(call->inv);
 	g_object_unref(call->cancel);
@@ -704,6 +716,16 @@ static void method_call(GDBusConnection *conn, const char *sender,
 		/* Properties.Set: every property is read-only. */
 		refuse(inv, "org.freedesktop.DBus.Error.PropertyReadOnly",
 		       "%s.%s: not supported", iface, member);
+		return;
+	}
+	if (g_strcmp0(sender, api->app_name) == 0) {
+		/* The registered application: the bus fixed its connection's
+		 * uid and groups when it connected, and they were looked up
+		 * when it registered (unique names are never reused), so its
+		 * Notify and SetState wait for no second lookup. */
+		RbApiCaller caller = api->app_caller;
+
+		decide(api, inv, m, &caller);
 		return;
 	}
 	call = g_new0(Call, 1);

@@ -636,6 +636,63 @@ START_TEST(test_notify_and_state)
 }
 END_TEST
 
+static gint credential_lookups;
+
+static GDBusMessage *count_lookups(GDBusConnection *c, GDBusMessage *m,
+				   gboolean incoming, gpointer data)
+{
+	(void)c;
+	(void)data;
+	if (!incoming &&
+	    g_dbus_message_get_message_type(m) ==
+		    G_DBUS_MESSAGE_TYPE_METHOD_CALL &&
+	    g_strcmp0(g_dbus_message_get_member(m),
+		      "GetConnectionCredentials") == 0)
+		g_atomic_int_inc(&credential_lookups);
+	return m;
+}
+
+static bool three_notified(void)
+{
+	return fx.notifies == 3;
+}
+
+/* The registered application's Notify is served without asking the bus
+ * who it is again (its credentials were looked up at registration and a
+ * connection's never change): one round trip less on every notification.
+ * Others' calls are still looked up. */
+START_TEST(test_application_not_looked_up_again)
+{
+	guint filter;
+	gint n;
+
+	start_app();
+	filter = g_dbus_connection_add_filter(fx.conn, count_lookups, NULL,
+					      NULL);
+	g_atomic_int_set(&credential_lookups, 0);
+	for (int i = 0; i < 3; i++)
+		g_dbus_connection_call(
+			fx.app, RB_API_NAME, RB_API_PATH, RB_API_IFACE,
+			"Notify",
+			g_variant_new("(s@ay)", "tick",
+				      g_variant_new_fixed_array(
+					      G_VARIANT_TYPE_BYTE, "5", 1, 1)),
+			NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+	iterate_until(three_notified, 10000);
+	ck_assert_uint_eq(fx.notifies, 3);
+	n = g_atomic_int_get(&credential_lookups);
+	ck_assert_int_eq(n, 0);
+	/* Someone else (root, not the application) is looked up, and
+	 * refused. */
+	assert_refused("root", "org.reactionbox.Box1.Notify", notify_args,
+		       "only the registered application");
+	n = g_atomic_int_get(&credential_lookups);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(fx.notifies, 3);
+	g_dbus_connection_remove_filter(fx.conn, filter);
+}
+END_TEST
+
 static bool loop_ticked;
 static unsigned int ticks;
 static gboolean tick(gpointer data)
@@ -867,6 +924,7 @@ static Suite *api_suite(void)
 	tcase_add_test(tc, test_second_application);
 	tcase_add_test(tc, test_application_path);
 	tcase_add_test(tc, test_notify_and_state);
+	tcase_add_test(tc, test_application_not_looked_up_again);
 	tcase_add_test(tc, test_hanging_application);
 	tcase_add_test(tc, test_crashing_application);
 	tcase_add_test(tc, test_signals_confined);
