@@ -11,16 +11,39 @@
 #define ADAPTER_IFACE "org.bluez.Adapter1"
 #define DEVICE_IFACE "org.bluez.Device1"
 
+/*
+ * The cache holds Adapter1 and Device1 only, and only the properties the
+ * daemon reads. It is fed by GetManagedObjects and by four signals from
+ * bluetoothd's unique name: InterfacesAdded, InterfacesRemoved, and
+ * PropertiesChanged matched by the bus on arg0 = Adapter1 or Device1. So
+ * bluetoothd's other signals (GATT values of remote services, media,
+ * battery, RSSI of other interfaces) are never delivered to the daemon:
+ * no wakeup, no proxy per object, no memory per interface. (A
+ * GDBusObjectManagerClient subscribes to every signal of org.bluez and
+ * keeps a GDBusProxy per interface of every object.)
+ */
+
+#define OM_IFACE "org.freedesktop.DBus.ObjectManager"
+#define PROPS_IFACE "org.freedesktop.DBus.Properties"
+
+static const char *const adapter_keys[] = {
+	"Address", "Alias", "Powered", "Pairable", "Discoverable", NULL};
+static const char *const device_keys[] = {
+	"Adapter", "Address",	"AddressType",	    "Paired",
+	"Bonded",  "Connected", "ServicesResolved", NULL};
+
 typedef struct {
 	RbBluezAdapter pub;
 	char *path;
 	char *alias;
+	GVariant *props; /* a{sv} of adapter_keys */
 } AdapterEntry;
 
 typedef struct {
 	RbBluezDevice pub;
 	char *path;
 	char *adapter_path;
+	GVariant *props; /* a{sv} of device_keys */
 } DeviceEntry;
 
 typedef struct {
@@ -29,14 +52,17 @@ typedef struct {
 	void *data;
 } VanishListener;
 
+enum { SUB_ADDED, SUB_REMOVED, SUB_ADAPTER, SUB_DEVICE, N_SUBS };
+
 struct _RbBluez {
 	GDBusConnection *conn;
 	RbBluezCallbacks cb;
 	void *user_data;
 	guint watch_id;
 	char *owner;
-	GCancellable *cancel; /* the pending ObjectManager load */
-	GDBusObjectManager *manager;
+	GCancellable *cancel; /* the pending GetManagedObjects */
+	bool loaded; /* its reply came: signals apply from then on */
+	guint subs[N_SUBS];
 	GHashTable *adapters; /* path -> AdapterEntry */
 	GHashTable *devices; /* path -> DeviceEntry */
 	GArray *listeners; /* VanishListener */
@@ -49,6 +75,7 @@ static void adapter_entry_free(gpointer p)
 
 	g_free(e->path);
 	g_free(e->alias);
+	g_clear_pointer(&e->props, g_variant_unref);
 	g_free(e);
 }
 
@@ -58,21 +85,47 @@ static void device_entry_free(gpointer p)
 
 	g_free(e->path);
 	g_free(e->adapter_path);
+	g_clear_pointer(&e->props, g_variant_unref);
 	g_free(e);
 }
 
-static bool prop_bool(GDBusProxy *proxy, const char *name)
+/*
+ * @old (may be NULL) with @changed applied and @invalidated removed, keeping
+ * only @keys: a new a{sv}, as a GDBusProxy's cache would hold them.
+ */
+static GVariant *merge_props(GVariant *old, GVariant *changed,
+			     const char *const *invalidated,
+			     const char *const *keys)
 {
-	g_autoptr(GVariant) v = g_dbus_proxy_get_cached_property(proxy, name);
+	GVariantBuilder b;
 
-	return v && g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN) &&
-	       g_variant_get_boolean(v);
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	for (guint i = 0; keys[i]; i++) {
+		g_autoptr(GVariant) nv = NULL;
+
+		if (changed)
+			nv = g_variant_lookup_value(changed, keys[i], NULL);
+		if (!nv && old &&
+		    !(invalidated && g_strv_contains(invalidated, keys[i])))
+			nv = g_variant_lookup_value(old, keys[i], NULL);
+		if (nv)
+			g_variant_builder_add(&b, "{sv}", keys[i], nv);
+	}
+	return g_variant_ref_sink(g_variant_builder_end(&b));
+}
+
+static bool prop_bool(GVariant *props, const char *name)
+{
+	g_autoptr(GVariant)
+		v = g_variant_lookup_value(props, name, G_VARIANT_TYPE_BOOLEAN);
+
+	return v && g_variant_get_boolean(v);
 }
 
 /* A string or object path property, "" when absent or of another type. */
-static char *prop_string(GDBusProxy *proxy, const char *name)
+static char *prop_string(GVariant *props, const char *name)
 {
-	g_autoptr(GVariant) v = g_dbus_proxy_get_cached_property(proxy, name);
+	g_autoptr(GVariant) v = g_variant_lookup_value(props, name, NULL);
 
 	if (v && (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
 		  g_variant_is_of_type(v, G_VARIANT_TYPE_OBJECT_PATH)))
@@ -91,9 +144,10 @@ static bool address_valid(const char *a)
 	return true;
 }
 
-static void prop_address(GDBusProxy *proxy, char out[RB_ADDR_STRLEN])
+static void prop_address(GVariant *props, const char *path,
+			 char out[RB_ADDR_STRLEN])
 {
-	g_autofree char *s = prop_string(proxy, "Address");
+	g_autofree char *s = prop_string(props, "Address");
 
 	if (address_valid(s)) {
 		for (int i = 0; i < RB_ADDR_STRLEN; i++)
@@ -101,23 +155,22 @@ static void prop_address(GDBusProxy *proxy, char out[RB_ADDR_STRLEN])
 	} else {
 		out[0] = '\0';
 		if (*s)
-			g_warning("%s: invalid Address \"%s\"",
-				  g_dbus_proxy_get_object_path(proxy), s);
+			g_warning("%s: invalid Address \"%s\"", path, s);
 	}
 }
 
-static unsigned int adapter_fill(AdapterEntry *e, GDBusProxy *proxy)
+static unsigned int adapter_fill(AdapterEntry *e)
 {
 	RbBluezAdapter old = e->pub;
 	g_autofree char *old_alias = g_steal_pointer(&e->alias);
 	unsigned int changed = 0;
 
-	prop_address(proxy, e->pub.address);
-	e->alias = prop_string(proxy, "Alias");
+	prop_address(e->props, e->path, e->pub.address);
+	e->alias = prop_string(e->props, "Alias");
 	e->pub.alias = e->alias;
-	e->pub.powered = prop_bool(proxy, "Powered");
-	e->pub.pairable = prop_bool(proxy, "Pairable");
-	e->pub.discoverable = prop_bool(proxy, "Discoverable");
+	e->pub.powered = prop_bool(e->props, "Powered");
+	e->pub.pairable = prop_bool(e->props, "Pairable");
+	e->pub.discoverable = prop_bool(e->props, "Discoverable");
 	e->pub.path = e->path;
 
 	if (strcmp(old.address, e->pub.address))
@@ -133,23 +186,23 @@ static unsigned int adapter_fill(AdapterEntry *e, GDBusProxy *proxy)
 	return changed;
 }
 
-static unsigned int device_fill(DeviceEntry *e, GDBusProxy *proxy)
+static unsigned int device_fill(DeviceEntry *e)
 {
 	RbBluezDevice old = e->pub;
-	g_autofree char *type = prop_string(proxy, "AddressType");
+	g_autofree char *type = prop_string(e->props, "AddressType");
 	unsigned int changed = 0;
 
 	g_free(e->adapter_path);
-	e->adapter_path = prop_string(proxy, "Adapter");
+	e->adapter_path = prop_string(e->props, "Adapter");
 	e->pub.adapter_path = e->adapter_path;
 	e->pub.path = e->path;
-	prop_address(proxy, e->pub.address);
+	prop_address(e->props, e->path, e->pub.address);
 	e->pub.address_type = strcmp(type, "random") == 0 ? RB_ADDR_RANDOM
 							  : RB_ADDR_PUBLIC;
-	e->pub.paired = prop_bool(proxy, "Paired");
-	e->pub.bonded = prop_bool(proxy, "Bonded");
-	e->pub.connected = prop_bool(proxy, "Connected");
-	e->pub.services_resolved = prop_bool(proxy, "ServicesResolved");
+	e->pub.paired = prop_bool(e->props, "Paired");
+	e->pub.bonded = prop_bool(e->props, "Bonded");
+	e->pub.connected = prop_bool(e->props, "Connected");
+	e->pub.services_resolved = prop_bool(e->props, "ServicesResolved");
 
 	if (strcmp(old.address, e->pub.address))
 		changed |= RB_BLUEZ_DEVICE_CHANGED_ADDRESS;
@@ -166,17 +219,16 @@ static unsigned int device_fill(DeviceEntry *e, GDBusProxy *proxy)
 	return changed;
 }
 
-static void iface_added(RbBluez *self, GDBusInterface *iface)
+/* An interface of @path appeared, with all its properties (a{sv}). */
+static void iface_added(RbBluez *self, const char *path, const char *name,
+			GVariant *props)
 {
-	GDBusProxy *proxy = G_DBUS_PROXY(iface);
-	const char *name = g_dbus_proxy_get_interface_name(proxy);
-	const char *path = g_dbus_proxy_get_object_path(proxy);
-
 	if (strcmp(name, ADAPTER_IFACE) == 0) {
 		AdapterEntry *e = g_new0(AdapterEntry, 1);
 
 		e->path = g_strdup(path);
-		adapter_fill(e, proxy);
+		e->props = merge_props(NULL, props, NULL, adapter_keys);
+		adapter_fill(e);
 		g_hash_table_replace(self->adapters, e->path, e);
 		g_debug("Adapter %s (%s) added", path, e->pub.address);
 		if (self->cb.adapter_added)
@@ -185,7 +237,8 @@ static void iface_added(RbBluez *self, GDBusInterface *iface)
 		DeviceEntry *e = g_new0(DeviceEntry, 1);
 
 		e->path = g_strdup(path);
-		device_fill(e, proxy);
+		e->props = merge_props(NULL, props, NULL, device_keys);
+		device_fill(e);
 		g_hash_table_replace(self->devices, e->path, e);
 		g_debug("Device %s (%s) added", path, e->pub.address);
 		if (self->cb.device_added)
@@ -193,11 +246,8 @@ static void iface_added(RbBluez *self, GDBusInterface *iface)
 	}
 }
 
-static void iface_removed(RbBluez *self, GDBusInterface *iface)
+static void iface_removed(RbBluez *self, const char *path, const char *name)
 {
-	GDBusProxy *proxy = G_DBUS_PROXY(iface);
-	const char *name = g_dbus_proxy_get_interface_name(proxy);
-	const char *path = g_dbus_proxy_get_object_path(proxy);
 	gpointer key, value;
 
 	if (strcmp(name, ADAPTER_IFACE) == 0 &&
@@ -218,62 +268,91 @@ static void iface_removed(RbBluez *self, GDBusInterface *iface)
 	}
 }
 
-static void on_object_added(GDBusObjectManager *m, GDBusObject *obj,
-			    gpointer data)
+/* (o a{sa{sv}}): one object's interfaces. */
+static void object_added(RbBluez *self, const char *path, GVariant *ifaces)
 {
-	GList *ifaces = g_dbus_object_get_interfaces(obj);
+	GVariantIter it;
+	const char *name;
+	GVariant *props;
 
-	for (GList *l = ifaces; l; l = l->next)
-		iface_added(data, l->data);
-	g_list_free_full(ifaces, g_object_unref);
+	g_variant_iter_init(&it, ifaces);
+	while (g_variant_iter_loop(&it, "{&s@a{sv}}", &name, &props))
+		iface_added(self, path, name, props);
 }
 
-static void on_object_removed(GDBusObjectManager *m, GDBusObject *obj,
-			      gpointer data)
-{
-	GList *ifaces = g_dbus_object_get_interfaces(obj);
-
-	for (GList *l = ifaces; l; l = l->next)
-		iface_removed(data, l->data);
-	g_list_free_full(ifaces, g_object_unref);
-}
-
-static void on_iface_added(GDBusObjectManager *m, GDBusObject *obj,
-			   GDBusInterface *iface, gpointer data)
-{
-	iface_added(data, iface);
-}
-
-static void on_iface_removed(GDBusObjectManager *m, GDBusObject *obj,
-			     GDBusInterface *iface, gpointer data)
-{
-	iface_removed(data, iface);
-}
-
-static void on_props_changed(GDBusObjectManagerClient *m, GDBusObjectProxy *obj,
-			     GDBusProxy *proxy, GVariant *changed_props,
-			     const char *const *invalidated, gpointer data)
+static void on_ifaces_added(GDBusConnection *c, const char *sender,
+			    const char *path, const char *iface,
+			    const char *member, GVariant *params, gpointer data)
 {
 	RbBluez *self = data;
-	const char *name = g_dbus_proxy_get_interface_name(proxy);
-	const char *path = g_dbus_proxy_get_object_path(proxy);
+	g_autoptr(GVariant) ifaces = NULL;
+	const char *obj;
+
+	if (!self->loaded ||
+	    !g_variant_is_of_type(params, G_VARIANT_TYPE("(oa{sa{sv}})")))
+		return;
+	g_variant_get(params, "(&o@a{sa{sv}})", &obj, &ifaces);
+	object_added(self, obj, ifaces);
+}
+
+static void on_ifaces_removed(GDBusConnection *c, const char *sender,
+			      const char *path, const char *iface,
+			      const char *member, GVariant *params,
+			      gpointer data)
+{
+	RbBluez *self = data;
+	g_autofree const char **names = NULL;
+	const char *obj;
+
+	if (!self->loaded ||
+	    !g_variant_is_of_type(params, G_VARIANT_TYPE("(oas)")))
+		return;
+	g_variant_get(params, "(&o^a&s)", &obj, &names);
+	for (guint i = 0; names[i]; i++)
+		iface_removed(self, obj, names[i]);
+}
+
+static void on_props_changed(GDBusConnection *c, const char *sender,
+			     const char *path, const char *iface,
+			     const char *member, GVariant *params,
+			     gpointer data)
+{
+	RbBluez *self = data;
+	g_autoptr(GVariant) changed_props = NULL;
+	g_autofree const char **invalidated = NULL;
+	const char *name;
 	unsigned int changed;
 
+	if (!self->loaded ||
+	    !g_variant_is_of_type(params, G_VARIANT_TYPE("(sa{sv}as)")))
+		return;
+	g_variant_get(params, "(&s@a{sv}^a&s)", &name, &changed_props,
+		      &invalidated);
 	if (strcmp(name, ADAPTER_IFACE) == 0) {
 		AdapterEntry *e = g_hash_table_lookup(self->adapters, path);
+		GVariant *old;
 
 		if (!e)
 			return;
-		changed = adapter_fill(e, proxy);
+		old = e->props;
+		e->props = merge_props(old, changed_props, invalidated,
+				       adapter_keys);
+		g_variant_unref(old);
+		changed = adapter_fill(e);
 		if (changed && self->cb.adapter_changed)
 			self->cb.adapter_changed(&e->pub, changed,
 						 self->user_data);
 	} else if (strcmp(name, DEVICE_IFACE) == 0) {
 		DeviceEntry *e = g_hash_table_lookup(self->devices, path);
+		GVariant *old;
 
 		if (!e)
 			return;
-		changed = device_fill(e, proxy);
+		old = e->props;
+		e->props = merge_props(old, changed_props, invalidated,
+				       device_keys);
+		g_variant_unref(old);
+		changed = device_fill(e);
 		g_debug("Device %s (%s) changed 0x%x", path, e->pub.address,
 			changed);
 		if (changed && self->cb.device_changed)
@@ -282,37 +361,37 @@ static void on_props_changed(GDBusObjectManagerClient *m, GDBusObjectProxy *obj,
 	}
 }
 
-static void manager_ready(GObject *source, GAsyncResult *res, gpointer data)
+/*
+ * The snapshot. bluetoothd's messages reach us in the order it sent them,
+ * and the signals are matched before GetManagedObjects is sent: a signal
+ * delivered before the reply is already in the snapshot, so signals are
+ * ignored until it arrives and applied from then on.
+ */
+static void objects_ready(GObject *source, GAsyncResult *res, gpointer data)
 {
 	g_autoptr(GError) error = NULL;
-	GDBusObjectManager *m;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) objects = NULL;
 	RbBluez *self;
-	GList *objects;
+	GVariantIter it;
+	const char *path;
+	GVariant *ifaces;
 
-	m = g_dbus_object_manager_client_new_finish(res, &error);
-	if (!m) {
+	reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res,
+					      &error);
+	if (!reply) {
 		if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-			g_warning("org.bluez ObjectManager: %s",
+			g_warning("org.bluez GetManagedObjects: %s",
 				  error->message);
 		return;
 	}
 	self = data;
 	g_clear_object(&self->cancel);
-	self->manager = m;
-	g_signal_connect(m, "object-added", G_CALLBACK(on_object_added), self);
-	g_signal_connect(m, "object-removed", G_CALLBACK(on_object_removed),
-			 self);
-	g_signal_connect(m, "interface-added", G_CALLBACK(on_iface_added),
-			 self);
-	g_signal_connect(m, "interface-removed", G_CALLBACK(on_iface_removed),
-			 self);
-	g_signal_connect(m, "interface-proxy-properties-changed",
-			 G_CALLBACK(on_props_changed), self);
-
-	objects = g_dbus_object_manager_get_objects(m);
-	for (GList *l = objects; l; l = l->next)
-		on_object_added(m, l->data, self);
-	g_list_free_full(objects, g_object_unref);
+	self->loaded = true;
+	objects = g_variant_get_child_value(reply, 0);
+	g_variant_iter_init(&it, objects);
+	while (g_variant_iter_loop(&it, "{&o@a{sa{sv}}}", &path, &ifaces))
+		object_added(self, path, ifaces);
 
 	g_message("org.bluez is %s: %u adapter(s), %u device(s)", self->owner,
 		  g_hash_table_size(self->adapters),
@@ -327,10 +406,13 @@ static void drop_state(RbBluez *self)
 		g_cancellable_cancel(self->cancel);
 		g_clear_object(&self->cancel);
 	}
-	if (self->manager) {
-		g_signal_handlers_disconnect_by_data(self->manager, self);
-		g_clear_object(&self->manager);
+	for (int i = 0; i < N_SUBS; i++) {
+		if (self->subs[i])
+			g_dbus_connection_signal_unsubscribe(self->conn,
+							     self->subs[i]);
+		self->subs[i] = 0;
 	}
+	self->loaded = false;
 	g_hash_table_remove_all(self->adapters);
 	g_hash_table_remove_all(self->devices);
 	g_clear_pointer(&self->owner, g_free);
@@ -365,10 +447,26 @@ static void name_appeared(GDBusConnection *conn, const char *name,
 	self->owner = g_strdup(owner);
 	self->cancel = g_cancellable_new();
 	g_debug("org.bluez appeared as %s", owner);
-	g_dbus_object_manager_client_new(
-		conn, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-		owner, "/", NULL, NULL, NULL, self->cancel, manager_ready,
-		self);
+	/* Only from bluetoothd's unique name: nobody else can feed the
+	 * cache. */
+	self->subs[SUB_ADDED] = g_dbus_connection_signal_subscribe(
+		conn, owner, OM_IFACE, "InterfacesAdded", "/", NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_added, self, NULL);
+	self->subs[SUB_REMOVED] = g_dbus_connection_signal_subscribe(
+		conn, owner, OM_IFACE, "InterfacesRemoved", "/", NULL,
+		G_DBUS_SIGNAL_FLAGS_NONE, on_ifaces_removed, self, NULL);
+	self->subs[SUB_ADAPTER] = g_dbus_connection_signal_subscribe(
+		conn, owner, PROPS_IFACE, "PropertiesChanged", NULL,
+		ADAPTER_IFACE, G_DBUS_SIGNAL_FLAGS_NONE, on_props_changed, self,
+		NULL);
+	self->subs[SUB_DEVICE] = g_dbus_connection_signal_subscribe(
+		conn, owner, PROPS_IFACE, "PropertiesChanged", NULL,
+		DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE, on_props_changed, self,
+		NULL);
+	g_dbus_connection_call(conn, owner, "/", OM_IFACE, "GetManagedObjects",
+			       NULL, G_VARIANT_TYPE("(a{oa{sa{sv}}})"),
+			       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+			       self->cancel, objects_ready, self);
 }
 
 RbBluez *rb_bluez_new(GDBusConnection *conn, const RbBluezCallbacks *callbacks,

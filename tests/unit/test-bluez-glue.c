@@ -443,6 +443,131 @@ START_TEST(test_watch_vanish_reappear)
 }
 END_TEST
 
+static void emit_props_changed(GDBusConnection *from, const char *path,
+			       const char *iface, GVariant *changed,
+			       const char *const *invalidated)
+{
+	static const char *const none[] = {NULL};
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	if (changed) {
+		GVariantIter it;
+		const char *k;
+		GVariant *v;
+
+		g_variant_iter_init(&it, changed);
+		while (g_variant_iter_loop(&it, "{&sv}", &k, &v))
+			g_variant_builder_add(&b, "{sv}", k, v);
+		g_variant_unref(g_variant_ref_sink(changed));
+	}
+	ck_assert(g_dbus_connection_emit_signal(
+		from, NULL, path, "org.freedesktop.DBus.Properties",
+		"PropertiesChanged",
+		g_variant_new("(sa{sv}^as)", iface, &b,
+			      invalidated ? invalidated : none),
+		NULL));
+	g_dbus_connection_flush_sync(from, NULL, NULL);
+}
+
+/* bluetoothd invalidating a property: it reads as absent, as a GDBusProxy's
+ * cache drops it. */
+START_TEST(test_watch_invalidated)
+{
+	static const char *const connected[] = {"Connected", NULL};
+
+	ck_assert(rb_bluez_lookup_device(bz, FAKE_DEVICE)->connected);
+	emit_props_changed(fake->fake, FAKE_DEVICE, "org.bluez.Device1", NULL,
+			   connected);
+	WAIT_UNTIL(rec.device_changed == 1);
+	ck_assert_uint_eq(rec.device_mask, RB_BLUEZ_DEVICE_CHANGED_CONNECTED);
+	ck_assert(!rb_bluez_lookup_device(bz, FAKE_DEVICE)->connected);
+	ck_assert_str_eq(rb_bluez_lookup_device(bz, FAKE_DEVICE)->address,
+			 FAKE_DEVICE_ADDR);
+}
+END_TEST
+
+/* Only bluetoothd's unique name feeds the cache. */
+START_TEST(test_watch_intruder_signals)
+{
+	static const char *const none[] = {NULL};
+	GVariantBuilder ifaces, props;
+
+	emit_props_changed(fake->intruder, FAKE_DEVICE, "org.bluez.Device1",
+			   g_variant_new_parsed("{'Paired': <true>, "
+						"'Connected': <false>}"),
+			   none);
+	g_variant_builder_init(&props, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&props, "{sv}", "Address",
+			      g_variant_new_string("00:11:22:33:44:55"));
+	g_variant_builder_init(&ifaces, G_VARIANT_TYPE("a{sa{sv}}"));
+	g_variant_builder_add(&ifaces, "{sa{sv}}", "org.bluez.Device1", &props);
+	ck_assert(g_dbus_connection_emit_signal(
+		fake->intruder, NULL, "/", "org.freedesktop.DBus.ObjectManager",
+		"InterfacesAdded",
+		g_variant_new("(oa{sa{sv}})",
+			      FAKE_ADAPTER "/dev_00_11_22_33_44_55", &ifaces),
+		NULL));
+	g_dbus_connection_flush_sync(fake->intruder, NULL, NULL);
+	/* bluetoothd's own change after them: once it is seen, theirs would
+	 * have been too. */
+	fake_set_prop(FAKE_DEVICE, "org.bluez.Device1", "Bonded",
+		      g_variant_new_boolean(TRUE));
+	WAIT_UNTIL(rec.device_changed == 1);
+	ck_assert_uint_eq(rec.device_mask, RB_BLUEZ_DEVICE_CHANGED_BONDED);
+	ck_assert(!rb_bluez_lookup_device(bz, FAKE_DEVICE)->paired);
+	ck_assert(rb_bluez_lookup_device(bz, FAKE_DEVICE)->connected);
+	ck_assert_int_eq(rec.devices_added, 1);
+}
+END_TEST
+
+static gint delivered_gatt;
+
+static GDBusMessage *count_gatt_signals(GDBusConnection *c, GDBusMessage *m,
+					gboolean incoming, gpointer data)
+{
+	GVariant *body = g_dbus_message_get_body(m);
+	const char *iface = NULL;
+
+	if (incoming &&
+	    g_dbus_message_get_message_type(m) == G_DBUS_MESSAGE_TYPE_SIGNAL &&
+	    g_strcmp0(g_dbus_message_get_member(m), "PropertiesChanged") == 0 &&
+	    body && g_variant_is_of_type(body, G_VARIANT_TYPE("(sa{sv}as)"))) {
+		g_variant_get_child(body, 0, "&s", &iface);
+		if (strcmp(iface, "org.bluez.GattCharacteristic1") == 0)
+			g_atomic_int_inc(&delivered_gatt);
+	}
+	return m;
+}
+
+/*
+ * bluetoothd's signals for other interfaces (here a remote GATT value, as
+ * a phone-side notification makes) are not even delivered to the daemon:
+ * the bus matches on arg0, so they cost it no wakeup.
+ */
+START_TEST(test_watch_other_signals_not_delivered)
+{
+	guint filter = g_dbus_connection_add_filter(
+		fake->app, count_gatt_signals, NULL, NULL);
+	gint n;
+
+	g_atomic_int_set(&delivered_gatt, 0);
+	for (int i = 0; i < 5; i++)
+		emit_props_changed(fake->fake,
+				   FAKE_DEVICE "/service0001/char0002",
+				   "org.bluez.GattCharacteristic1",
+				   g_variant_new_parsed("{'Value': <@ay [%y]>}",
+							(guint8)i),
+				   NULL);
+	fake_set_prop(FAKE_DEVICE, "org.bluez.Device1", "Paired",
+		      g_variant_new_boolean(TRUE));
+	WAIT_UNTIL(rec.device_changed == 1);
+	g_dbus_connection_remove_filter(fake->app, filter);
+	n = g_atomic_int_get(&delivered_gatt);
+	ck_assert_int_eq(n, 0);
+}
+END_TEST
+
 /* ---- /bluez/adapter and /bluez/device requests ---- */
 
 START_TEST(test_adapter_set_property)
@@ -1362,6 +1487,10 @@ static Suite *bluez_suite(void)
 	ADD("/bluez/watch/device-added-removed",
 	    test_watch_device_added_removed, 0);
 	ADD("/bluez/watch/vanish-reappear", test_watch_vanish_reappear, 0);
+	ADD("/bluez/watch/invalidated", test_watch_invalidated, 0);
+	ADD("/bluez/watch/intruder-signals", test_watch_intruder_signals, 0);
+	ADD("/bluez/watch/other-signals-not-delivered",
+	    test_watch_other_signals_not_delivered, 0);
 	ADD("/bluez/adapter/set-property", test_adapter_set_property, 0);
 	ADD("/bluez/device/requests", test_device_requests, 0);
 	ADD("/bluez/agent/register", test_agent_register, 0);
