@@ -204,6 +204,7 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 					    ? opts->bluez_storage
 					    : RB_BONDINFO_DEFAULT_ROOT);
 	d->adapter_index = -1;
+	d->kernel_bondable = -1;
 	d->kernel_passkey = G_MAXUINT32;
 	d->agent_passkey = G_MAXUINT32 - 1;
 	d->session = g_cancellable_new();
@@ -318,10 +319,17 @@ static gboolean stop_timeout(gpointer data)
 
 void rb_daemon_stop(RbDaemon *d, GSourceFunc done, void *user_data)
 {
+	g_autoptr(GError) error = NULL;
+
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 	d->stop_done = done;
 	d->stop_data = user_data;
 	d->stop_pending = 1;
+	/* Bondable off in the kernel at once, and through bluetoothd. */
+	if (d->mgmt && d->adapter_index >= 0 &&
+	    !rb_mgmt_set_bondable(d->mgmt, (uint16_t)d->adapter_index, false,
+				  NULL, NULL, &error))
+		g_warning("Set Bondable off not sent: %s", error->message);
 	if (d->bluez && rb_bluez_owner(d->bluez) && d->adapter_path) {
 		d->stop_pending += 4;
 		rb_advert_unregister(d->advert, NULL, advert_unregistered, d);

@@ -155,6 +155,7 @@ static void start_registration(RbDaemon *d)
 	d->adapter_path = g_strdup(ad->path);
 	d->adapter_index = (int)g_ascii_strtoll(strrchr(ad->path, 'i') + 1,
 						NULL, 10);
+	d->kernel_bondable = -1;
 	g_strlcpy(d->adapter_addr, ad->address, sizeof(d->adapter_addr));
 	name = rb_bluez_box_name(ad->address);
 	g_strlcpy(d->name, name, sizeof(d->name));
@@ -202,7 +203,9 @@ static void on_bluez_vanished(void *data)
 	d->session = g_cancellable_new();
 	d->registering = false;
 	d->registered = false;
-	d->pairable_inflight = false;
+	/* The kernel answers a mgmt Set Bondable whatever bluetoothd does. */
+	if (!d->pairable_via_mgmt)
+		d->pairable_inflight = false;
 	d->pairable_recheck = false;
 	g_clear_handle_id(&d->reg_retry_id, g_source_remove);
 	g_clear_handle_id(&d->pairable_retry_id, g_source_remove);
@@ -267,7 +270,8 @@ static void on_adapter_removed(const char *path, void *data)
 	d->registering = false;
 	g_clear_handle_id(&d->reg_retry_id, g_source_remove);
 	g_clear_handle_id(&d->power_wait_id, g_source_remove);
-	d->pairable_inflight = false;
+	if (!d->pairable_via_mgmt)
+		d->pairable_inflight = false;
 	d->pairable_recheck = false;
 	/* Its devices were dropped before it, bonds kept (judge_bonds_gone
 	 * sees the adapter gone). Its links are gone. */
@@ -275,6 +279,7 @@ static void on_adapter_removed(const char *path, void *data)
 	drop_all_links(d);
 	g_clear_pointer(&d->adapter_path, g_free);
 	d->adapter_index = -1;
+	d->kernel_bondable = -1;
 	run_effects(d);
 }
 

@@ -63,9 +63,16 @@ static void notify_access(RbDaemon *d, const RbAccess *a)
 
 /*
  * Pairable (the kernel's bondable flag) follows the policy. All sets go
- * through here, one at a time: bluetoothd answers a second concurrent set
- * with Busy, and turns Pairable on by itself when the default agent
- * changes, so every change of it is checked again (adapter_changed).
+ * through here, one at a time. The daemon sets the flag itself with mgmt
+ * Set Bondable, which the kernel does at once; bluetoothd learns it from
+ * the kernel's New Settings event and shows it as Adapter1.Pairable, as
+ * it does for a change of its own (it does not set it back). If the
+ * command cannot be sent or the kernel refuses it, the daemon asks
+ * bluetoothd (Set(Adapter1.Pairable)), which answers a second concurrent
+ * set with Busy; a failure of both is retried. bluetoothd turns the flag
+ * on by itself when the default agent changes, so every change of it,
+ * seen by the kernel (New Settings) or by bluetoothd (adapter_changed),
+ * is checked again.
  */
 
 static gboolean retry_pairable(gpointer data)
@@ -75,6 +82,22 @@ static gboolean retry_pairable(gpointer data)
 	d->pairable_retry_id = 0;
 	enforce_pairable(d);
 	return G_SOURCE_REMOVE;
+}
+
+static void pairable_set(RbDaemon *d)
+{
+	d->pairable_inflight = false;
+	if (d->pairable_recheck) {
+		d->pairable_recheck = false;
+		enforce_pairable(d);
+	}
+}
+
+static void pairable_failed(RbDaemon *d)
+{
+	d->pairable_inflight = false;
+	if (!d->pairable_retry_id)
+		d->pairable_retry_id = g_timeout_add(500, retry_pairable, d);
 }
 
 static void set_pairable_done(GObject *src, GAsyncResult *res, gpointer data)
@@ -87,22 +110,47 @@ static void set_pairable_done(GObject *src, GAsyncResult *res, gpointer data)
 			return;
 		g_warning("setting Pairable on %s failed: %s; retrying",
 			  d->adapter_path, error->message);
-		d->pairable_inflight = false;
-		if (!d->pairable_retry_id)
-			d->pairable_retry_id = g_timeout_add(500,
-							     retry_pairable, d);
+		pairable_failed(d);
 		return;
 	}
-	d->pairable_inflight = false;
-	if (d->pairable_recheck) {
-		d->pairable_recheck = false;
-		enforce_pairable(d);
+	pairable_set(d);
+}
+
+static void set_pairable_dbus(RbDaemon *d, bool want)
+{
+	d->pairable_via_mgmt = false;
+	rb_bluez_set_adapter_property(
+		d->bluez, d->adapter_path, RB_BLUEZ_ADAPTER_PROP_PAIRABLE,
+		g_variant_new_boolean(want), d->session, set_pairable_done, d);
+}
+
+static void set_bondable_done(uint16_t index, uint8_t status, uint32_t settings,
+			      void *data)
+{
+	RbDaemon *d = data;
+	bool want = rb_policy_pairing_mode(d->policy);
+
+	if (status != RB_MGMT_STATUS_SUCCESS) {
+		if (index != (uint16_t)d->adapter_index || !d->adapter_path ||
+		    !d->bluez || !rb_bluez_owner(d->bluez)) {
+			pairable_failed(d);
+			return;
+		}
+		g_warning("hci%u: Set Bondable refused (%s); asking bluetoothd",
+			  index, rb_mgmt_status_str(status));
+		set_pairable_dbus(d, want);
+		return;
 	}
+	if (index == (uint16_t)d->adapter_index)
+		d->kernel_bondable = (settings & RB_MGMT_SETTING_BONDABLE) ? 1
+									   : 0;
+	pairable_set(d);
 }
 
 void enforce_pairable(RbDaemon *d)
 {
 	const RbBluezAdapter *ad;
+	g_autoptr(GError) error = NULL;
 	bool want;
 
 	if (!d->bluez || !d->adapter_path || !rb_bluez_owner(d->bluez))
@@ -112,15 +160,39 @@ void enforce_pairable(RbDaemon *d)
 		return;
 	}
 	ad = rb_bluez_lookup_adapter(d->bluez, d->adapter_path);
+	if (!ad)
+		return;
 	want = rb_policy_pairing_mode(d->policy);
-	if (!ad || ad->pairable == want)
+	/* The kernel's flag, as mgmt said, is the fact; bluetoothd's view
+	 * follows it a moment later. Either one unlike the policy sets it
+	 * again (setting it to what it is changes nothing). */
+	if (ad->pairable == want &&
+	    (d->kernel_bondable < 0 || d->kernel_bondable == (int)want))
 		return;
 	g_message("%s: setting Pairable %s", d->adapter_path,
 		  want ? "on" : "off");
 	d->pairable_inflight = true;
-	rb_bluez_set_adapter_property(
-		d->bluez, d->adapter_path, RB_BLUEZ_ADAPTER_PROP_PAIRABLE,
-		g_variant_new_boolean(want), d->session, set_pairable_done, d);
+	d->pairable_via_mgmt = true;
+	if (d->adapter_index >= 0 &&
+	    rb_mgmt_set_bondable(d->mgmt, (uint16_t)d->adapter_index, want,
+				 set_bondable_done, d, &error))
+		return;
+	g_warning("Set Bondable not sent: %s; asking bluetoothd",
+		  error ? error->message : "no controller index");
+	set_pairable_dbus(d, want);
+}
+
+/* The kernel's settings changed, by bluetoothd or anyone else. */
+void kernel_settings_changed(RbDaemon *d, uint32_t settings)
+{
+	int bondable = (settings & RB_MGMT_SETTING_BONDABLE) ? 1 : 0;
+
+	if (bondable == d->kernel_bondable)
+		return;
+	d->kernel_bondable = bondable;
+	g_debug("hci%d: the kernel's bondable flag is %s", d->adapter_index,
+		bondable ? "on" : "off");
+	enforce_pairable(d);
 }
 
 static void remove_done(GObject *src, GAsyncResult *res, gpointer data)

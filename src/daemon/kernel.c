@@ -261,6 +261,15 @@ static void on_mgmt_new_irk(uint16_t index, const char *rpa,
 	}
 }
 
+static void on_mgmt_new_settings(uint16_t index, uint32_t settings, void *data)
+{
+	RbDaemon *d = data;
+
+	if (!our_index(d, index))
+		return;
+	kernel_settings_changed(d, settings);
+}
+
 static void on_mgmt_error(const GError *error, void *data)
 {
 	g_critical("the mgmt socket failed: %s; pairing outcomes are no "
@@ -276,6 +285,7 @@ const RbMgmtCallbacks mgmt_callbacks = {
 	.disconnected = on_mgmt_disconnected,
 	.new_irk = on_mgmt_new_irk,
 	.pairing_request = on_mgmt_pairing_request,
+	.new_settings = on_mgmt_new_settings,
 	.socket_error = on_mgmt_error,
 };
 

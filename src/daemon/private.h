@@ -78,9 +78,15 @@ struct RbDaemon {
 	int reg_step;
 	guint reg_retry_id;
 	guint power_wait_id;
+	/* Pairable (effects.c): one set at a time, through the mgmt socket
+	 * (pairable_via_mgmt) or, if that failed, bluetoothd's Adapter1. */
 	bool pairable_inflight;
+	bool pairable_via_mgmt;
 	bool pairable_recheck;
 	guint pairable_retry_id;
+	/* The kernel's bondable flag of the adapter as mgmt last said (Set
+	 * Bondable's answer, New Settings): -1 not known, 0 off, 1 on. */
+	int kernel_bondable;
 	bool ready_sent;
 
 	/* Peers: LTK types by "ADDR/type", links by "ADDR/type", device paths
@@ -145,6 +151,7 @@ bool peer_of_device(const RbBluezDevice *dev, RbPeer *out);
 void notify_framed(RbDaemon *d, RbGattChar which, const uint8_t *msg,
 		   gsize len);
 void enforce_pairable(RbDaemon *d);
+void kernel_settings_changed(RbDaemon *d, uint32_t settings);
 bool run_effects(RbDaemon *d);
 /* Runs the effects from the main loop, after the current D-Bus reply. */
 void run_effects_soon(RbDaemon *d);

@@ -29,6 +29,7 @@ typedef struct {
 	uint16_t index;
 	RbMgmtCommandFunc func;
 	RbMgmtConnectionsFunc conns_func;
+	RbMgmtSettingsFunc settings_func;
 	void *user_data;
 } MgmtPending;
 
@@ -171,6 +172,8 @@ static bool event_min_size(uint16_t code, RbMgmtEventType *type, size_t *min)
 		 RB_MGMT_CMD_STATUS_SIZE},
 		{RB_MGMT_EV_INDEX_ADDED, RB_MGMT_EVENT_INDEX_ADDED, 0},
 		{RB_MGMT_EV_INDEX_REMOVED, RB_MGMT_EVENT_INDEX_REMOVED, 0},
+		{RB_MGMT_EV_NEW_SETTINGS, RB_MGMT_EVENT_NEW_SETTINGS,
+		 RB_MGMT_SETTINGS_SIZE},
 		{RB_MGMT_EV_NEW_LONG_TERM_KEY, RB_MGMT_EVENT_NEW_LTK,
 		 RB_MGMT_NEW_LTK_SIZE},
 		{RB_MGMT_EV_DEVICE_CONNECTED, RB_MGMT_EVENT_CONNECTED,
@@ -246,6 +249,9 @@ bool rb_mgmt_parse_event(const uint8_t *buf, size_t len, RbMgmtEvent *out,
 	case RB_MGMT_EVENT_INDEX_ADDED:
 	case RB_MGMT_EVENT_INDEX_REMOVED:
 		return true;
+	case RB_MGMT_EVENT_NEW_SETTINGS:
+		out->settings = get_le32(p);
+		return true;
 	case RB_MGMT_EVENT_CMD_COMPLETE:
 	case RB_MGMT_EVENT_CMD_STATUS:
 		out->cmd.opcode = get_le16(p);
@@ -319,6 +325,7 @@ bool rb_mgmt_parse_event(const uint8_t *buf, size_t len, RbMgmtEvent *out,
 /* ---- I/O ---------------------------------------------------------------- */
 
 static void answer_connections(MgmtPending *pc, const RbMgmtEvent *ev);
+static void answer_settings(MgmtPending *pc, const RbMgmtEvent *ev);
 
 static void complete_command(RbMgmt *mgmt, const RbMgmtEvent *ev)
 {
@@ -337,6 +344,8 @@ static void complete_command(RbMgmt *mgmt, const RbMgmtEvent *ev)
 			pc->index, rb_mgmt_status_str(ev->cmd.status));
 		if (pc->conns_func)
 			answer_connections(pc, ev);
+		else if (pc->settings_func)
+			answer_settings(pc, ev);
 		else if (pc->func)
 			pc->func(pc->index, ev->cmd.status, pc->user_data);
 		g_free(pc);
@@ -402,6 +411,25 @@ static void answer_connections(MgmtPending *pc, const RbMgmtEvent *ev)
 		       pc->user_data);
 }
 
+static void answer_settings(MgmtPending *pc, const RbMgmtEvent *ev)
+{
+	uint8_t status = ev->cmd.status;
+	uint32_t settings = 0;
+
+	if (status == RB_MGMT_STATUS_SUCCESS) {
+		if (ev->type == RB_MGMT_EVENT_CMD_COMPLETE &&
+		    ev->cmd.data_len >= RB_MGMT_SETTINGS_SIZE) {
+			settings = get_le32(ev->cmd.data);
+		} else {
+			g_warning("mgmt: command 0x%04x on hci%u succeeded "
+				  "without the settings",
+				  pc->opcode, pc->index);
+			status = RB_MGMT_STATUS_INVALID_PARAMS;
+		}
+	}
+	pc->settings_func(pc->index, status, settings, pc->user_data);
+}
+
 static void dispatch(RbMgmt *mgmt, const uint8_t *buf, size_t len)
 {
 	g_autoptr(GError) error = NULL;
@@ -427,6 +455,12 @@ static void dispatch(RbMgmt *mgmt, const uint8_t *buf, size_t len)
 	case RB_MGMT_EVENT_INDEX_REMOVED:
 		if (cb->index_removed)
 			cb->index_removed(ev.index, mgmt->user_data);
+		break;
+	case RB_MGMT_EVENT_NEW_SETTINGS:
+		g_debug("mgmt: hci%u settings 0x%08x", ev.index, ev.settings);
+		if (cb->new_settings)
+			cb->new_settings(ev.index, ev.settings,
+					 mgmt->user_data);
 		break;
 	case RB_MGMT_EVENT_NEW_LTK:
 		g_debug("mgmt: hci%u %s type %u: new LTK type %u store %d "
@@ -693,11 +727,18 @@ bool rb_mgmt_set_secure_conn(RbMgmt *mgmt, uint16_t index, RbMgmtScMode mode,
 }
 
 bool rb_mgmt_set_bondable(RbMgmt *mgmt, uint16_t index, bool bondable,
-			  RbMgmtCommandFunc func, void *user_data,
+			  RbMgmtSettingsFunc func, void *user_data,
 			  GError **error)
 {
-	return queue_command(mgmt, RB_MGMT_OP_SET_BONDABLE, index,
-			     bondable ? 1 : 0, func, user_data, error);
+	uint8_t param = bondable ? 1 : 0;
+	MgmtPending *pc = queue_command_raw(mgmt, RB_MGMT_OP_SET_BONDABLE,
+					    index, &param, 1, error);
+
+	if (!pc)
+		return false;
+	pc->settings_func = func;
+	pc->user_data = user_data;
+	return true;
 }
 
 /*

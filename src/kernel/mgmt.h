@@ -2,8 +2,10 @@
 /*
  * A listen-mostly client of the kernel's Bluetooth management (mgmt) API on
  * the HCI_CHANNEL_CONTROL socket: pairing outcomes (New Long Term Key with
- * its key type, Authentication Failed), connections, IRKs; plus the two
- * settings BlueZ 5.66 has no knob for (Secure Connections only, bondable).
+ * its key type, Authentication Failed), connections, IRKs, settings; plus
+ * the settings the daemon sets itself: Secure Connections and BR/EDR
+ * (BlueZ 5.66 has no knob for them) and bondable (at once, not through
+ * bluetoothd's Adapter1.Pairable).
  *
  * Wire format and values mirror the kernel's include/net/bluetooth/mgmt.h
  * (and BlueZ's doc/mgmt-api.txt). Everything is little-endian.
@@ -26,6 +28,7 @@
 #define RB_MGMT_EV_CMD_STATUS 0x0002
 #define RB_MGMT_EV_INDEX_ADDED 0x0004
 #define RB_MGMT_EV_INDEX_REMOVED 0x0005
+#define RB_MGMT_EV_NEW_SETTINGS 0x0006
 #define RB_MGMT_EV_NEW_LONG_TERM_KEY 0x000A
 #define RB_MGMT_EV_DEVICE_CONNECTED 0x000B
 #define RB_MGMT_EV_DEVICE_DISCONNECTED 0x000C
@@ -50,6 +53,7 @@
 #define RB_MGMT_ADDR_INFO_SIZE 7
 #define RB_MGMT_CMD_COMPLETE_SIZE 3 /* opcode le16, status u8, data[] */
 #define RB_MGMT_CMD_STATUS_SIZE 3 /* opcode le16, status u8 */
+#define RB_MGMT_SETTINGS_SIZE 4 /* New Settings; settings commands' answer */
 /* store_hint u8 + mgmt_ltk_info: addr 7, type, central, enc_size u8,
  * ediv le16, rand le64, val[16] = 36 */
 #define RB_MGMT_NEW_LTK_SIZE 37
@@ -69,6 +73,10 @@
 #define RB_MGMT_ADDR_BREDR 0x00
 #define RB_MGMT_ADDR_LE_PUBLIC 0x01
 #define RB_MGMT_ADDR_LE_RANDOM 0x02
+
+/* mgmt.h: bits of the current settings (le32) */
+#define RB_MGMT_SETTING_POWERED 0x00000001
+#define RB_MGMT_SETTING_BONDABLE 0x00000010
 
 /* mgmt.h: status codes */
 #define RB_MGMT_STATUS_SUCCESS 0x00
@@ -90,6 +98,7 @@ typedef enum {
 	RB_MGMT_EVENT_CMD_STATUS,
 	RB_MGMT_EVENT_INDEX_ADDED,
 	RB_MGMT_EVENT_INDEX_REMOVED,
+	RB_MGMT_EVENT_NEW_SETTINGS,
 	RB_MGMT_EVENT_NEW_LTK,
 	RB_MGMT_EVENT_CONNECTED,
 	RB_MGMT_EVENT_DISCONNECTED,
@@ -122,6 +131,7 @@ typedef struct {
 			const uint8_t *data;
 			size_t data_len;
 		} cmd; /* CMD_COMPLETE (data may be set), CMD_STATUS */
+		uint32_t settings; /* NEW_SETTINGS: RB_MGMT_SETTING_* bits */
 		struct {
 			RbMgmtAddr peer;
 			uint8_t raw_type; /* as on the wire */
@@ -205,6 +215,11 @@ typedef struct {
 				const char *addr, uint8_t addr_type,
 				uint32_t passkey, uint8_t entered,
 				void *user_data);
+	/* The controller's current settings (RB_MGMT_SETTING_* bits)
+	 * changed. The kernel does not send this to the socket whose
+	 * command made the change: that command's answer says it. */
+	void (*new_settings)(uint16_t index, uint32_t settings,
+			     void *user_data);
 	void (*index_added)(uint16_t index, void *user_data);
 	void (*index_removed)(uint16_t index, void *user_data);
 	/* The socket failed (hang-up or read error); no more events come. */
@@ -272,7 +287,22 @@ bool rb_mgmt_get_connections(RbMgmt *mgmt, uint16_t index,
 bool rb_mgmt_parse_connections(const uint8_t *data, size_t len, RbMgmtAddr *out,
 			       size_t max, size_t *n, GError **error);
 
-/* Sends Set Bondable (0x0009); as rb_mgmt_set_secure_conn(). */
+/*
+ * The answer to a command that changes a setting: its mgmt status and, on
+ * success, the controller's current settings after it (RB_MGMT_SETTING_*
+ * bits; 0 on failure). An answer of success without the settings is
+ * reported as RB_MGMT_STATUS_INVALID_PARAMS.
+ */
+typedef void (*RbMgmtSettingsFunc)(uint16_t index, uint8_t status,
+				   uint32_t settings, void *user_data);
+
+/*
+ * Sends Set Bondable (0x0009): the kernel's bondable flag, which
+ * bluetoothd shows as Adapter1.Pairable and learns from the New Settings
+ * event the kernel sends every other control socket. The kernel sets it
+ * at once (no HCI command), powered or not. As rb_mgmt_set_secure_conn(),
+ * with the settings after it.
+ */
 bool rb_mgmt_set_bondable(RbMgmt *mgmt, uint16_t index, bool bondable,
-			  RbMgmtCommandFunc func, void *user_data,
+			  RbMgmtSettingsFunc func, void *user_data,
 			  GError **error);

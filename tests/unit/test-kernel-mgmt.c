@@ -80,8 +80,15 @@ static const ParseCase parse_cases[] = {
 	{"header/datagram-over-len",
 	 RAW(0x11, 0x00, 0x00, 0x00, 7, 0x00, ADDR, 1, 5), false},
 	{"header/len-ffff", RAW(0x11, 0x00, 0x00, 0x00, 0xff, 0xff), false},
-	{"unknown/new-settings", RAW(0x06, 0x00, 0x00, 0x00, 4, 0, 1, 2, 3, 4),
-	 true, RB_MGMT_EVENT_UNKNOWN, 0},
+	{"new-settings/ok", RAW(0x06, 0x00, 0x01, 0x00, 4, 0, 0x11, 0x0a, 0, 0),
+	 true, RB_MGMT_EVENT_NEW_SETTINGS, 1, .value = 0x00000a11},
+	{"new-settings/longer-accepted",
+	 RAW(0x06, 0x00, 0x00, 0x00, 5, 0, 1, 0, 0, 0x80, 0xee), true,
+	 RB_MGMT_EVENT_NEW_SETTINGS, 0, .value = 0x80000001},
+	{"new-settings/short", RAW(0x06, 0x00, 0x00, 0x00, 3, 0, 0x11, 0, 0),
+	 false},
+	{"unknown/local-name", RAW(0x08, 0x00, 0x00, 0x00, 1, 0, 0), true,
+	 RB_MGMT_EVENT_UNKNOWN, 0},
 	{"unknown/7fff", RAW(0xff, 0x7f, 0x02, 0x00, 0, 0), true,
 	 RB_MGMT_EVENT_UNKNOWN, 2},
 	{"auth-failed/ok", RAW(0x11, 0x00, 0x00, 0x00, 8, 0x00, ADDR, 2, 0x05),
@@ -190,6 +197,9 @@ START_TEST(test_parse)
 	case RB_MGMT_EVENT_UNKNOWN:
 	case RB_MGMT_EVENT_INDEX_ADDED:
 	case RB_MGMT_EVENT_INDEX_REMOVED:
+		break;
+	case RB_MGMT_EVENT_NEW_SETTINGS:
+		ck_assert_uint_eq(ev.settings, c->value);
 		break;
 	case RB_MGMT_EVENT_CMD_COMPLETE:
 	case RB_MGMT_EVENT_CMD_STATUS:
@@ -388,6 +398,14 @@ static void on_new_irk(uint16_t index, const char *rpa, const char *identity,
 	r->calls++;
 }
 
+static void on_new_settings(uint16_t index, uint32_t settings, void *user_data)
+{
+	Recorder *r = user_data;
+
+	g_string_append_printf(r->log, "settings %u 0x%08x\n", index, settings);
+	r->calls++;
+}
+
 static void on_index_added(uint16_t index, void *user_data)
 {
 	Recorder *r = user_data;
@@ -418,6 +436,7 @@ static const RbMgmtCallbacks recorder_cb = {
 	.connected = on_connected,
 	.disconnected = on_disconnected,
 	.new_irk = on_new_irk,
+	.new_settings = on_new_settings,
 	.index_added = on_index_added,
 	.index_removed = on_index_removed,
 	.socket_error = on_socket_error,
@@ -498,16 +517,19 @@ START_TEST(test_monitor_events)
 	      0);
 	/* malformed and unknown events in between are dropped */
 	KSEND(f.kernel, 0x0a, 0x00, 0x00, 0x00, 37, 0x00, 1);
-	KSEND(f.kernel, 0x06, 0x00, 0x00, 0x00, 4, 0, 0, 0, 0, 0);
+	KSEND(f.kernel, 0x08, 0x00, 0x00, 0x00, 1, 0, 0);
+	KSEND(f.kernel, 0x06, 0x00, 0x00, 0x00, 3, 0, 0x11, 0, 0);
+	KSEND(f.kernel, 0x06, 0x00, 0x00, 0x00, 4, 0, 0x11, 0, 0, 0);
 	KSEND(f.kernel, 0x18, 0x00, 0x00, 0x00, 30, 0x00, 1, RPA, ADDR, 1,
 	      KEY16);
 	KSEND(f.kernel, LTK(0, 1, 1, 3, 0));
 	KSEND(f.kernel, 0x11, 0x00, 0x01, 0x00, 8, 0x00, ADDR, 2, 0x05);
 	KSEND(f.kernel, 0x0c, 0x00, 0x00, 0x00, 8, 0x00, ADDR, 1, 0x03);
 	KSEND(f.kernel, 0x05, 0x00, 0x00, 0x00, 0, 0);
-	run_until(&f.rec.calls, 7);
+	run_until(&f.rec.calls, 8);
 	ck_assert_str_eq(f.rec.log->str, "index-added 0\n"
 					 "connected 0 " RPA_STR " 2\n"
+					 "settings 0 0x00000011\n"
 					 "irk 0 " RPA_STR " " ADDR_STR " 1 1\n"
 					 "ltk 0 " ADDR_STR " 1 3 1 0\n"
 					 "auth-failed 1 " ADDR_STR " 2 0x05\n"
@@ -574,13 +596,32 @@ START_TEST(test_command_secure_conn)
 }
 END_TEST
 
+typedef struct {
+	int calls;
+	uint8_t status;
+	uint16_t index;
+	uint32_t settings;
+} SettingsRec;
+
+static void on_settings(uint16_t index, uint8_t status, uint32_t settings,
+			void *data)
+{
+	SettingsRec *r = data;
+
+	r->calls++;
+	r->status = status;
+	r->index = index;
+	r->settings = settings;
+}
+
 START_TEST(test_command_bondable_rejected)
 {
 	g_autoptr(GError) error = NULL;
+	SettingsRec r = {0};
 	Fixture f;
 
 	fixture_init(&f);
-	ck_assert(rb_mgmt_set_bondable(f.mgmt, 2, false, on_command, &f.rec,
+	ck_assert(rb_mgmt_set_bondable(f.mgmt, 2, false, on_settings, &r,
 				       &error));
 	read_command(f.kernel, PDU(0x09, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00),
 		     7);
@@ -588,14 +629,52 @@ START_TEST(test_command_bondable_rejected)
 	read_command(f.kernel, PDU(0x09, 0x00, 0x02, 0x00, 0x01, 0x00, 0x01),
 		     7);
 	KSEND(f.kernel, 0x02, 0x00, 0x02, 0x00, 3, 0x00, 0x09, 0x00, 0x0c);
-	run_until(&f.rec.cmd_calls, 1);
-	ck_assert_int_eq(f.rec.cmd_calls, 1);
-	ck_assert_uint_eq(f.rec.cmd_status, RB_MGMT_STATUS_NOT_SUPPORTED);
-	ck_assert_uint_eq(f.rec.cmd_index, 2);
+	run_until(&r.calls, 1);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_uint_eq(r.status, RB_MGMT_STATUS_NOT_SUPPORTED);
+	ck_assert_uint_eq(r.index, 2);
+	ck_assert_uint_eq(r.settings, 0);
 	/* the second, callback-less command completes quietly */
-	KSEND(f.kernel, 0x01, 0x00, 0x02, 0x00, 3, 0x00, 0x09, 0x00, 0x00);
-	run_until(&f.rec.cmd_calls, 2);
-	ck_assert_int_eq(f.rec.cmd_calls, 1);
+	KSEND(f.kernel, 0x01, 0x00, 0x02, 0x00, 7, 0x00, 0x09, 0x00, 0x00, 0x11,
+	      0, 0, 0);
+	run_until(&r.calls, 2);
+	ck_assert_int_eq(r.calls, 1);
+	fixture_clear(&f);
+}
+END_TEST
+
+/* Set Bondable's answer carries the settings after it. */
+START_TEST(test_command_bondable_settings)
+{
+	g_autoptr(GError) error = NULL;
+	SettingsRec r = {0};
+	Fixture f;
+
+	fixture_init(&f);
+	ck_assert(
+		rb_mgmt_set_bondable(f.mgmt, 0, true, on_settings, &r, &error));
+	read_command(f.kernel, PDU(0x09, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01),
+		     7);
+	/* accepted first, then the completion with the settings */
+	KSEND(f.kernel, 0x02, 0x00, 0x00, 0x00, 3, 0x00, 0x09, 0x00, 0x00);
+	KSEND(f.kernel, 0x01, 0x00, 0x00, 0x00, 7, 0x00, 0x09, 0x00, 0x00, 0x11,
+	      0x02, 0x00, 0x00);
+	run_until(&r.calls, 1);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_uint_eq(r.status, RB_MGMT_STATUS_SUCCESS);
+	ck_assert_uint_eq(r.settings, 0x00000211);
+	ck_assert(r.settings & RB_MGMT_SETTING_BONDABLE);
+	/* success without the settings is not taken as success */
+	ck_assert(rb_mgmt_set_bondable(f.mgmt, 0, false, on_settings, &r,
+				       &error));
+	read_command(f.kernel, PDU(0x09, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00),
+		     7);
+	KSEND(f.kernel, 0x01, 0x00, 0x00, 0x00, 5, 0x00, 0x09, 0x00, 0x00, 0x01,
+	      0x00);
+	run_until(&r.calls, 2);
+	ck_assert_int_eq(r.calls, 2);
+	ck_assert_uint_eq(r.status, RB_MGMT_STATUS_INVALID_PARAMS);
+	ck_assert_uint_eq(r.settings, 0);
 	fixture_clear(&f);
 }
 END_TEST
@@ -693,8 +772,7 @@ START_TEST(test_command_bad_arguments)
 	/* a dead socket: sending fails at once, no callback later */
 	close(f.kernel);
 	f.kernel = -1;
-	ck_assert(!rb_mgmt_set_bondable(f.mgmt, 0, true, on_command, &f.rec,
-					&e3));
+	ck_assert(!rb_mgmt_set_bondable(f.mgmt, 0, true, NULL, NULL, &e3));
 	ck_assert(g_error_matches(e3, RB_ERROR, RB_ERROR_IO));
 	ck_assert_int_eq(f.rec.cmd_calls, 0);
 	fixture_clear(&f);
@@ -768,6 +846,7 @@ static Suite *mgmt_suite(void)
 	tcase_add_test(tc, test_monitor_hangup);
 	tcase_add_test(tc, test_command_secure_conn);
 	tcase_add_test(tc, test_command_bondable_rejected);
+	tcase_add_test(tc, test_command_bondable_settings);
 	tcase_add_test(tc, test_command_bad_arguments);
 	tcase_add_test(tc, test_command_get_connections);
 	tcase_add_test(tc, test_command_set_bredr);

@@ -12,6 +12,8 @@
 #   wait_screen REGEX [SECS]  wait until the screen's first line matches
 #   wait_log REGEX [SECS]     wait until the daemon's log matches
 #   pairable                  Adapter1.Pairable of the box ("true"/"false")
+#   bondable                  the box's bondable flag in the kernel (mgmt)
+#   bluetoothd_pause/_resume  SIGSTOP / SIGCONT bluetoothd (resumed on exit)
 #   phone / phone2 ARGS...    reaction-boxctl on the phone adapters
 #   expect_rc N CMD...        run CMD, fail unless it exits N
 #   box_bond_exists ADDR      the box's BlueZ holds a bond for ADDR
@@ -82,8 +84,10 @@ wait_app() { # REGEX [SECS]
 	done
 }
 
+BLUETOOTHD_PAUSED=
 _box_cleanup() {
 	local p
+	[ -n "$BLUETOOTHD_PAUSED" ] && kill -CONT "$BLUETOOTHD_PAUSED" 2>/dev/null || true
 	[ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null || true
 	for p in "${WATCH_PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
@@ -264,6 +268,36 @@ expect_pairable() {
 		[ "$n" -gt 0 ] || fail "Pairable is $(pairable), expected $want"
 		sleep 0.1
 	done
+}
+
+# The kernel's own bondable flag of the box's controller, asked over mgmt:
+# no bluetoothd in the way.
+bondable() {
+	if btmgmt --index "${RB_BOX_HCI#hci}" info |
+		grep "current settings:" | grep -qw bondable; then
+		echo true
+	else
+		echo false
+	fi
+}
+
+expect_bondable() {
+	local want=$1 n=50
+	until [ "$(bondable)" = "$want" ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "the kernel's bondable flag is $(bondable), expected $want"
+		sleep 0.1
+	done
+}
+
+bluetoothd_pause() {
+	BLUETOOTHD_PAUSED=$(cat /run/rbvm/bluetoothd.pid)
+	kill -STOP "$BLUETOOTHD_PAUSED"
+}
+
+bluetoothd_resume() {
+	kill -CONT "$BLUETOOTHD_PAUSED"
+	BLUETOOTHD_PAUSED=
 }
 
 # BlueZ 5.8x pairs an LE device that is already connected by raising the
