@@ -90,15 +90,22 @@ start_periph() { # A|B|C [WRAPPER...]: start it, record start-up, set PERIPH_PID
 	if [ "$p" = A ]; then
 		BOX_PID=$PERIPH_PID
 		phones_keyboard_only
-		"$APP" app --interval 20 >>"$OUT/app.log" 2>&1 &
-		BENCH_APP_PID=$!
-		local n=300
-		until grep -q "rb-bench-app: registered" "$OUT/app.log"; do
-			n=$((n - 1))
-			[ "$n" -gt 0 ] || fail "rb-bench-app did not register"
-			sleep 0.1
-		done
+		start_app
 	fi
+}
+
+# start_app [--floor]: bench/rb-bench-app next to the peripheral, once it
+# said it is ready (its SIGUSR1 handler is in place then).
+start_app() {
+	local before n=600
+	before=$(grep -c "rb-bench-app: registered" "$OUT/app.log" 2>/dev/null || true)
+	"$APP" app --interval 20 "$@" >>"$OUT/app.log" 2>&1 &
+	BENCH_APP_PID=$!
+	until [ "$(grep -c "rb-bench-app: registered" "$OUT/app.log")" -gt "${before:-0}" ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "rb-bench-app did not start"
+		sleep 0.1
+	done
 }
 
 stop_periph() {
@@ -182,9 +189,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 				# The floor of A's path: a process notifies through
 				# the peripheral, one hop over the bus as Box1.Notify.
 				kill -USR1 "$PERIPH_PID"
-				"$APP" app --floor --interval 20 >>"$OUT/app.log" 2>&1 &
-				BENCH_APP_PID=$!
-				sleep 1
+				start_app --floor
 				kill -USR1 "$BENCH_APP_PID"
 				j=$(drv "$RB_PHONE_HCI" "$B_ADDR" notify --count "$NOTIFY" --timeout 120)
 				record "$p" "$r" "$j"
