@@ -58,8 +58,9 @@ drv() { # ADAPTER ADDR ARGS...
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 private_dirty_kb() { awk '$1 == "Private_Dirty:" {print $2}' "/proc/$1/smaps_rollup"; }
-ctxt() {
-	echo $(($(status_kb "$1" voluntary_ctxt_switches) + $(status_kb "$1" nonvoluntary_ctxt_switches)))
+ctxt() { # every thread's (the GDBus worker's too), not only the main one's
+	cat /proc/"$1"/task/*/status 2>/dev/null |
+		awk '$1 ~ /^(non)?voluntary_ctxt_switches:$/ {n += $2} END {print n + 0}'
 }
 mem_json() { # PID
 	printf '{"rss_kb":%s,"private_dirty_kb":%s}' "$(status_kb "$1" VmRSS)" "$(private_dirty_kb "$1")"
