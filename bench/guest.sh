@@ -12,7 +12,8 @@
 # Every figure is one JSON line in $RB_VM_OUT/bench/results.jsonl.
 # Sizes: RB_BENCH_ROUNDS, RB_BENCH_WRITES, RB_BENCH_NOTIFY, RB_BENCH_IDLE_S,
 # RB_BENCH_LONG_WRITES (memory growth), RB_BENCH_CALLGRIND_WRITES,
-# RB_BENCH_SWEEP_WRITES (each point of the phones and devices sweeps);
+# RB_BENCH_SWEEP_WRITES (each point of the sweeps), RB_BENCH_DEVICES
+# ("0 10 100") and RB_BENCH_PHONES ("1 2 3", at most 3): the sweeps' points;
 # RB_BENCH_PERIPHERALS (default "A B C") for a subset.
 . "$(dirname "$0")/../tests/vm/lib/box.sh"
 step() { echo "--- [${SECONDS} s] $*"; }
@@ -24,6 +25,8 @@ IDLE_S=${RB_BENCH_IDLE_S:-60}
 LONG=${RB_BENCH_LONG_WRITES:-10000}
 CG_WRITES=${RB_BENCH_CALLGRIND_WRITES:-1000}
 SWEEP=${RB_BENCH_SWEEP_WRITES:-1000}
+DEVICES=${RB_BENCH_DEVICES:-0 10 100}
+PHONES=${RB_BENCH_PHONES:-1 2 3}
 PERIPHS=${RB_BENCH_PERIPHERALS:-A B C}
 AB=$(echo "$PERIPHS" | tr -d C)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -339,8 +342,8 @@ store_devices() {
 }
 
 if want devices; then
-	step "devices: A and B with 0, 10 and 100 devices in BlueZ's storage"
-	for n in 0 10 100; do
+	step "devices: A and B with $DEVICES devices in BlueZ's storage"
+	for n in $DEVICES; do
 		store_devices "$n"
 		for p in $AB; do
 			start_periph "$p" -
@@ -385,11 +388,11 @@ if [ "$(printf '%s\n6.12\n' "${kver%.*}" | sort -V | head -n 1)" != 6.12 ]; then
 	RB_BENCH_SKIP="${RB_BENCH_SKIP:-} phones"
 fi
 if want phones; then
-	step "phones: A and B with 1, 2 and 3 connected phones, one writing"
+	step "phones: A and B with $PHONES connected phones, one writing"
 	PHONE3_HCI=$RB_HCI4
 	spare "$RB_PHONE2_HCI" 5
 	spare "$PHONE3_HCI" 6 5
-	for k in 1 2 3; do
+	for k in $PHONES; do
 		for p in $AB; do
 			start_periph "$p" -
 			# (B notifies only what it is sent: no ticks to the others)
