@@ -12,7 +12,11 @@
  * With --notify-interval, every MS ms while the protocol characteristic
  * has a subscriber, its Value changes to the ASCII decimal CLOCK_MONOTONIC
  * time in ns at emission: the phone (same clock in the VM) measures the
- * notification latency. Prints "rb-bench-floor: registered on
+ * notification latency. After SIGUSR1 it stops notifying by itself and
+ * notifies instead what another process sends it, the signal
+ * org.reactionbox.BenchFloor1.Notify(ay) (bench/rb-bench-app app --floor):
+ * the same hop, process to the peripheral over the bus, as an application's
+ * Box1.Notify to reaction-boxd. Prints "rb-bench-floor: registered on
  * /org/bluez/hciN" once the application and the advertisement are
  * registered; SIGTERM or SIGINT unregisters both and exits 0.
  */
@@ -87,6 +91,7 @@ static char *adapter_path;
 static const char *local_name = RB_NAME_PREFIX "bench";
 static int notify_ms;
 static guint notify_id;
+static gboolean notify_from_bus;
 static guint64 writes, notifications;
 static gboolean app_registered, advert_registered;
 static int exit_code;
@@ -192,26 +197,54 @@ static GVariant *char_get(GDBusConnection *c, const char *sender,
 	return g_variant_new_strv(ch->flags, -1); /* Flags */
 }
 
-/* Every NOTIFY_MS while subscribed: the protocol Value is the time in ns. */
-static gboolean notify_tick(gpointer data)
+static void notify_value(GVariant *value)
 {
-	struct timespec ts;
-	char buf[24];
 	GVariantBuilder changed;
-	int n;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	n = snprintf(buf, sizeof(buf), "%lld",
-		     (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 	g_variant_builder_init(&changed, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(
-		&changed, "{sv}", "Value",
-		g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, buf, n, 1));
+	g_variant_builder_add(&changed, "{sv}", "Value", value);
 	g_dbus_connection_emit_signal(
 		conn, NULL, chars[0].path, "org.freedesktop.DBus.Properties",
 		"PropertiesChanged",
 		g_variant_new("(sa{sv}as)", CHAR_IFACE, &changed, NULL), NULL);
 	notifications++;
+}
+
+/* Every NOTIFY_MS while subscribed: the protocol Value is the time in ns. */
+static gboolean notify_tick(gpointer data)
+{
+	struct timespec ts;
+	char buf[24];
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n = snprintf(buf, sizeof(buf), "%lld",
+		     (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	notify_value(g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, buf, n, 1));
+	return G_SOURCE_CONTINUE;
+}
+
+/* After SIGUSR1: what rb-bench-app sends is notified as it comes. */
+static void on_bus_notify(GDBusConnection *c, const char *sender,
+			  const char *path, const char *iface,
+			  const char *member, GVariant *params, gpointer data)
+{
+	g_autoptr(GVariant) value = NULL;
+
+	if (!notify_from_bus || !chars[0].subscribers ||
+	    !g_variant_is_of_type(params, G_VARIANT_TYPE("(ay)")))
+		return;
+	value = g_variant_get_child_value(params, 0);
+	notify_value(value);
+}
+
+static gboolean on_usr1(gpointer data)
+{
+	notify_from_bus = TRUE;
+	if (notify_id) {
+		g_source_remove(notify_id);
+		notify_id = 0;
+	}
 	return G_SOURCE_CONTINUE;
 }
 
@@ -240,7 +273,7 @@ static void char_call(GDBusConnection *c, const char *sender, const char *path,
 			ch->subscribers = 0;
 		g_dbus_method_invocation_return_value(inv, NULL);
 		if (ch == &chars[0] && notify_ms > 0 && ch->subscribers &&
-		    !notify_id)
+		    !notify_id && !notify_from_bus)
 			notify_id = g_timeout_add(notify_ms, notify_tick, NULL);
 		if (ch == &chars[0] && !ch->subscribers && notify_id) {
 			g_source_remove(notify_id);
@@ -404,6 +437,11 @@ int main(int argc, char **argv)
 
 	g_unix_signal_add(SIGTERM, on_signal, NULL);
 	g_unix_signal_add(SIGINT, on_signal, NULL);
+	g_unix_signal_add(SIGUSR1, on_usr1, NULL);
+	g_dbus_connection_signal_subscribe(
+		conn, NULL, "org.reactionbox.BenchFloor1", "Notify",
+		"/org/reactionbox/bench/app", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+		on_bus_notify, NULL, NULL);
 	g_dbus_connection_call(conn, "org.bluez", adapter_path,
 			       "org.bluez.GattManager1", "RegisterApplication",
 			       g_variant_new("(oa{sv})", ROOT_PATH, NULL), NULL,
