@@ -210,11 +210,18 @@ for ((r = 1; r <= ROUNDS; r++)); do
 				record "$p" "$r" "$j"
 			fi
 		fi
-		if [ "$p" = A ]; then
-			# A rejected write: phone 2 has no bond (ATT 0x80).
-			drv "$RB_PHONE_HCI" "$RB_BOX_ADDR" connect --disconnect >/dev/null || true
-			j=$(drv "$RB_PHONE2_HCI" "$RB_BOX_ADDR" writes --count "$((WRITES / 10))" --size 100 --framed --disconnect) || true
-			record A "$r" "{\"figure\":\"rejected\",${j#\{}"
+		if [ "$p" != C ]; then
+			# A rejected write: phone 2 has no bond (ATT 0x80); B,
+			# after SIGUSR2, refuses every write the same way: the
+			# stack's own error path.
+			drv "$RB_PHONE_HCI" "$(addr_of "$p")" connect --disconnect >/dev/null || true
+			if [ "$p" = B ]; then
+				kill -USR2 "$PERIPH_PID"
+				busctl --system call org.bluez "/org/bluez/$RB_PHONE2_HCI" org.bluez.Adapter1 \
+					RemoveDevice o "/org/bluez/$RB_PHONE2_HCI/dev_${B_ADDR//:/_}" >/dev/null 2>&1 || true
+			fi
+			j=$(drv "$RB_PHONE2_HCI" "$(addr_of "$p")" writes --count "$((WRITES / 10))" --size 100 --framed --disconnect) || true
+			record "$p" "$r" "{\"figure\":\"rejected\",${j#\{}"
 		fi
 		drv "$RB_PHONE_HCI" "$(addr_of "$p")" connect --disconnect >/dev/null 2>&1 || true
 		stop_periph

@@ -16,7 +16,9 @@
  * notifies instead what another process sends it, the signal
  * org.reactionbox.BenchFloor1.Notify(ay) (bench/rb-bench-app app --floor):
  * the same hop, process to the peripheral over the bus, as an application's
- * Box1.Notify to reaction-boxd. Prints "rb-bench-floor: registered on
+ * Box1.Notify to reaction-boxd. After SIGUSR2 it refuses every write
+ * (org.bluez.Error.Failed, ATT 0x80 on the air, as reaction-boxd refuses
+ * one), still without any check. Prints "rb-bench-floor: registered on
  * /org/bluez/hciN" once the application and the advertisement are
  * registered; SIGTERM or SIGINT unregisters both and exits 0.
  */
@@ -92,6 +94,8 @@ static const char *local_name = RB_NAME_PREFIX "bench";
 static int notify_ms;
 static guint notify_id;
 static gboolean notify_from_bus;
+static gboolean reject_writes;
+static guint64 rejected;
 static guint64 writes, notifications;
 static gboolean app_registered, advert_registered;
 static int exit_code;
@@ -238,6 +242,13 @@ static void on_bus_notify(GDBusConnection *c, const char *sender,
 	notify_value(value);
 }
 
+/* SIGUSR2: every write from then on is refused, with no check either. */
+static gboolean on_usr2(gpointer data)
+{
+	reject_writes = TRUE;
+	return G_SOURCE_CONTINUE;
+}
+
 static gboolean on_usr1(gpointer data)
 {
 	notify_from_bus = TRUE;
@@ -255,7 +266,12 @@ static void char_call(GDBusConnection *c, const char *sender, const char *path,
 	static const guint8 value[] = {0x01};
 	Char *ch = ((FloorIface *)data)->data;
 
-	if (strcmp(method, "WriteValue") == 0) {
+	if (strcmp(method, "WriteValue") == 0 && reject_writes) {
+		/* As reaction-boxd refuses a write: BlueZ sends ATT 0x80. */
+		rejected++;
+		g_dbus_method_invocation_return_dbus_error(
+			inv, "org.bluez.Error.Failed", "rejected");
+	} else if (strcmp(method, "WriteValue") == 0) {
 		writes++;
 		g_dbus_method_invocation_return_value(inv, NULL);
 	} else if (strcmp(method, "ReadValue") == 0) {
@@ -438,6 +454,7 @@ int main(int argc, char **argv)
 	g_unix_signal_add(SIGTERM, on_signal, NULL);
 	g_unix_signal_add(SIGINT, on_signal, NULL);
 	g_unix_signal_add(SIGUSR1, on_usr1, NULL);
+	g_unix_signal_add(SIGUSR2, on_usr2, NULL);
 	g_dbus_connection_signal_subscribe(
 		conn, NULL, "org.reactionbox.BenchFloor1", "Notify",
 		"/org/reactionbox/bench/app", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
@@ -457,8 +474,9 @@ int main(int argc, char **argv)
 			   ROOT_PATH);
 	fprintf(stderr,
 		"rb-bench-floor: %" G_GUINT64_FORMAT
-		" writes, %" G_GUINT64_FORMAT " notifications\n",
-		writes, notifications);
+		" writes, %" G_GUINT64_FORMAT " rejected, %" G_GUINT64_FORMAT
+		" notifications\n",
+		writes, rejected, notifications);
 	if (notify_id)
 		g_source_remove(notify_id);
 	g_dbus_connection_unregister_object(conn, advert_id);
