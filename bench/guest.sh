@@ -65,6 +65,16 @@ ctxt() { # every thread's (the GDBus worker's too), not only the main one's
 	cat /proc/"$1"/task/*/status 2>/dev/null |
 		awk '$1 ~ /^(non)?voluntary_ctxt_switches:$/ {n += $2} END {print n + 0}'
 }
+# wait_subscribed LOG WHO: until the driver writing LOG said "subscribed"
+# (60 s of its progress at most).
+wait_subscribed() {
+	local n=600
+	until grep -q subscribed "$1"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "$2 did not subscribe"
+		sleep 0.1
+	done
+}
 mem_json() { # PID
 	printf '{"rss_kb":%s,"private_dirty_kb":%s}' "$(status_kb "$1" VmRSS)" "$(private_dirty_kb "$1")"
 }
@@ -256,12 +266,7 @@ if want idle; then
 		drv "$RB_PHONE_HCI" "$RB_BOX_ADDR" notify --count 1000000 --framed \
 			--timeout $((IDLE_S + 30)) >/dev/null 2>"$OUT/idle-sub.log" &
 		sub=$!
-		n=300
-		until grep -q subscribed "$OUT/idle-sub.log"; do
-			n=$((n - 1))
-			[ "$n" -gt 0 ] || fail "the idle subscriber did not subscribe"
-			sleep 0.1
-		done
+		wait_subscribed "$OUT/idle-sub.log" "the idle subscriber"
 		sleep 2
 		c0=$(ctxt "$PERIPH_PID")
 		sleep "$IDLE_S"
@@ -416,12 +421,7 @@ if want phones; then
 				drv "$h" "$(addr_of "$p")" notify --count 1000000 --timeout 600 \
 					"${fr[@]}" >/dev/null 2>"$OUT/sub-$h.log" &
 				subs+=($!)
-				n=600
-				until grep -q subscribed "$OUT/sub-$h.log"; do
-					n=$((n - 1))
-					[ "$n" -gt 0 ] || fail "phone $h did not subscribe to $p"
-					sleep 0.1
-				done
+				wait_subscribed "$OUT/sub-$h.log" "phone $h on $p"
 			done
 			writes "$p" 0 "$SWEEP" writes_phones "\"phones\":$k"
 			for s_ in "${subs[@]}"; do kill "$s_" 2>/dev/null || true; done
