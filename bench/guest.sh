@@ -61,9 +61,23 @@ drv() { # ADAPTER ADDR ARGS...
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 private_dirty_kb() { awk '$1 == "Private_Dirty:" {print $2}' "/proc/$1/smaps_rollup"; }
-ctxt() { # every thread's (the GDBus worker's too), not only the main one's
-	cat /proc/"$1"/task/*/status 2>/dev/null |
-		awk '$1 ~ /^(non)?voluntary_ctxt_switches:$/ {n += $2} END {print n + 0}'
+# ctxt PID: "TID SWITCHES" for every thread of PID (the GDBus worker's
+# too, not only the main one's).
+ctxt() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		awk -v t="${t##*/}" '$1 ~ /^(non)?voluntary_ctxt_switches:$/ {n += $2}
+			END {print t, n + 0}' "$t/status" 2>/dev/null || true
+	done
+}
+# ctxt_since BEFORE AFTER: the switches between two ctxt lists, thread by
+# thread (a thread that began in between counts all of its own), and the
+# threads that ended in between ("SWITCHES ENDED").
+ctxt_since() {
+	awk 'NR == FNR {b[$1] = $2; next}
+		{n += $2 - (($1 in b) ? b[$1] : 0); seen[$1] = 1}
+		END {for (t in b) if (!(t in seen)) e++; print n + 0, e + 0}' \
+		<(echo "$1") <(echo "$2")
 }
 # wait_subscribed LOG WHO: until the driver writing LOG said "subscribed"
 # (60 s of its progress at most).
@@ -273,7 +287,8 @@ if want idle; then
 		c1=$(ctxt "$PERIPH_PID")
 		kill "$sub" 2>/dev/null || true
 		wait "$sub" 2>/dev/null || true
-		record A 0 "{\"figure\":\"idle\",\"watchdog_usec\":\"$wd\",\"seconds\":$IDLE_S,\"context_switches\":$((c1 - c0))}"
+		read -r n ended < <(ctxt_since "$c0" "$c1")
+		record A 0 "{\"figure\":\"idle\",\"watchdog_usec\":\"$wd\",\"seconds\":$IDLE_S,\"context_switches\":$n,\"threads_ended\":$ended}"
 		drv "$RB_PHONE_HCI" "$RB_BOX_ADDR" connect --disconnect >/dev/null 2>&1 || true
 		stop_periph
 	done
