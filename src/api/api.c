@@ -409,12 +409,14 @@ static void refuse(GDBusMethodInvocation *inv, const char *name,
 
 static bool body_of(GVariant *params, RbAppMessage *out, GError **error)
 {
-	const char *type = NULL;
-	g_autoptr(GVariant) body = NULL;
+	/* (GDBus checked the arguments: "(say)"; no format string parsed
+	 * on a Notify's path) */
+	g_autoptr(GVariant) t = g_variant_get_child_value(params, 0);
+	g_autoptr(GVariant) body = g_variant_get_child_value(params, 1);
+	const char *type = g_variant_get_string(t, NULL);
 	const uint8_t *bytes;
 	gsize len = 0;
 
-	g_variant_get(params, "(&s@ay)", &type, &body);
 	bytes = g_variant_get_fixed_array(body, &len, 1);
 	return rb_app_message_set(out, type, bytes, len, error);
 }

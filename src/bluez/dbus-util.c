@@ -244,10 +244,15 @@ static void guard_watch_bus(RbDbusGuard *self, GDBusMessage *msg)
 
 static gboolean guard_covers(RbDbusGuard *self, GDBusMessage *msg)
 {
-	const char *path = g_dbus_message_get_path(msg);
+	/* The interface first: a call on another one (every GATT write) is
+	 * answered without looking at the path. */
 	const char *iface = g_dbus_message_get_interface(msg);
+	const char *path;
 
-	if (!path || (iface && !g_str_has_prefix(iface, DBUS_STANDARD_PREFIX)))
+	if (iface && !g_str_has_prefix(iface, DBUS_STANDARD_PREFIX))
+		return FALSE;
+	path = g_dbus_message_get_path(msg);
+	if (!path)
 		return FALSE;
 	return g_strv_contains((const char *const *)self->paths, path);
 }

@@ -166,6 +166,13 @@ guint rb_gatt_subscribers(RbGatt *gatt, RbGattChar which);
 /* The last "mtu" option seen from @device_path in a read or write; 0 if
  * none. ATT payloads per notification are mtu - 3. */
 guint16 rb_gatt_mtu_for(RbGatt *gatt, const char *device_path);
+/* The smallest mtu of at least 23 seen from the devices for which @counts
+ * answers true (a lookup in the device table: called for the devices with
+ * an mtu only, not for every device BlueZ knows); 0 if none. */
+guint16 rb_gatt_smallest_mtu(RbGatt *gatt,
+			     bool (*counts)(const char *device_path,
+					    void *data),
+			     void *data);
 /* Forgets @device_path's mtu (call when it disconnects). */
 /* During a write callback: whether the write came over an LE bearer
  * (BlueZ's "link" option; absent counts as LE, as before BlueZ knew

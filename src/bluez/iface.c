@@ -157,13 +157,17 @@ void rb_dbus_iface_emit_changed(RbDbusIface *self, const char *property,
 	GDBusInterfaceSkeleton *skel = G_DBUS_INTERFACE_SKELETON(self);
 	const char *path = g_dbus_interface_skeleton_get_object_path(skel);
 	GList *conns = g_dbus_interface_skeleton_get_connections(skel);
-	GVariantBuilder changed;
 	g_autoptr(GVariant) params = NULL;
+	GVariant *entry, *args[3];
 
-	g_variant_builder_init(&changed, G_VARIANT_TYPE("a{sv}"));
-	g_variant_builder_add(&changed, "{sv}", property, value);
-	params = g_variant_ref_sink(
-		g_variant_new("(sa{sv}as)", self->info->name, &changed, NULL));
+	/* (sa{sv}as) built from its parts: no format string parsed for every
+	 * notification */
+	entry = g_variant_new_dict_entry(g_variant_new_string(property),
+					 g_variant_new_variant(value));
+	args[0] = g_variant_new_string(self->info->name);
+	args[1] = g_variant_new_array(G_VARIANT_TYPE("{sv}"), &entry, 1);
+	args[2] = g_variant_new_array(G_VARIANT_TYPE_STRING, NULL, 0);
+	params = g_variant_ref_sink(g_variant_new_tuple(args, 3));
 	for (GList *l = conns; l && path; l = l->next) {
 		g_autoptr(GError) error = NULL;
 

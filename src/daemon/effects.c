@@ -16,32 +16,29 @@
 
 static void schedule(RbDaemon *d);
 
+static bool device_connected(const char *path, void *data)
+{
+	RbDaemon *d = data;
+	const RbBluezDevice *dev = rb_bluez_lookup_device(d->bluez, path);
+
+	return dev && dev->connected;
+}
+
 void notify_framed(RbDaemon *d, RbGattChar which, const uint8_t *msg, gsize len)
 {
 	g_autoptr(GPtrArray) frags = NULL;
 	g_autoptr(GError) error = NULL;
-	gsize payload = G_MAXSIZE;
-	g_autoptr(GPtrArray) devs = NULL;
+	gsize payload = RB_FRAME_MIN_PAYLOAD;
+	guint16 mtu;
 
 	if (!d->gatt || !d->registered)
 		return;
 	/* Notifications go to every subscriber: cut them for the smallest
 	 * MTU known among connected peers (from their reads and writes; 23
 	 * when none is known). */
-	devs = rb_bluez_list_devices(d->bluez);
-	for (guint i = 0; i < devs->len; i++) {
-		const RbBluezDevice *dev = g_ptr_array_index(devs, i);
-		guint16 mtu;
-
-		if (!dev->connected)
-			continue;
-		mtu = rb_gatt_mtu_for(d->gatt, dev->path);
-		if (mtu >= 23)
-			payload = MIN(payload, (gsize)mtu - 3);
-	}
-	if (payload == G_MAXSIZE)
-		payload = RB_FRAME_MIN_PAYLOAD;
-	payload = MAX(payload, RB_FRAME_MIN_PAYLOAD);
+	mtu = rb_gatt_smallest_mtu(d->gatt, device_connected, d);
+	if (mtu)
+		payload = MAX((gsize)mtu - 3, RB_FRAME_MIN_PAYLOAD);
 	frags = rb_frame_split(msg, len, payload, &error);
 	if (!frags) {
 		g_warning("notification on %s not sent: %s",

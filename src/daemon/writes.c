@@ -172,7 +172,8 @@ static RbGattWriteResult on_gatt_write(RbGattChar which, const char *path,
 	switch (rb_reassembler_feed(reassembler_for(d, path), bytes, len, now,
 				    &msg, &error)) {
 	case RB_FRAME_MORE:
-		break;
+		/* Nothing happened since run_effects() above. */
+		return res;
 	case RB_FRAME_COMPLETE:
 		handle_request(d, &f.peer, msg);
 		break;
