@@ -218,21 +218,96 @@ gboolean rb_agent_is_registered(RbAgent *self)
 	return self->registered;
 }
 
-/* Register: RegisterAgent then RequestDefaultAgent, one GTask. */
+/*
+ * Register: RegisterAgent and RequestDefaultAgent, one GTask. Both calls
+ * are sent back to back (one round trip to bluetoothd, not two: each
+ * switches bondable and the IO capability on every adapter): bluetoothd
+ * serves a connection's calls in the order they were sent, so the
+ * default is asked for once the agent is registered. The task completes
+ * after both replies, with RegisterAgent's error first (an agent that was
+ * not registered cannot be the default), then RequestDefaultAgent's.
+ */
+typedef struct {
+	RbAgent *self;
+	guint pending; /* replies still to come */
+	GError *reg_error; /* RegisterAgent's */
+	GError *default_error; /* RequestDefaultAgent's */
+} AgentReg;
+
+static void agent_reg_free(gpointer p)
+{
+	AgentReg *r = p;
+
+	g_clear_error(&r->reg_error);
+	g_clear_error(&r->default_error);
+	g_free(r);
+}
+
+/* One reply came; answers @task (taken) after the last. */
+static void agent_reg_reply(GTask *task)
+{
+	g_autoptr(GTask) t = task;
+	AgentReg *r = g_task_get_task_data(t);
+
+	if (--r->pending > 0)
+		return;
+	if (r->reg_error) {
+		g_task_return_error(t, g_steal_pointer(&r->reg_error));
+		return;
+	}
+	if (r->default_error) {
+		g_task_return_error(t, g_steal_pointer(&r->default_error));
+		return;
+	}
+	r->self->registered = TRUE;
+	g_message("Agent %s registered (%s) and made default", RB_AGENT_PATH,
+		  RB_AGENT_CAPABILITY);
+	g_task_return_boolean(t, TRUE);
+}
+
 static void default_done(GObject *src, GAsyncResult *res, gpointer data)
 {
-	g_autoptr(GTask) task = data;
-	RbAgent *self = g_task_get_task_data(task);
+	GTask *task = data;
+	AgentReg *r = g_task_get_task_data(task);
+
+	rb_dbus_call_bluez_finish(res, rb_agent_register, &r->default_error);
+	agent_reg_reply(task);
+}
+
+static void register_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	GTask *task = data;
+	AgentReg *r = g_task_get_task_data(task);
 	GError *error = NULL;
 
 	if (!rb_dbus_call_bluez_finish(res, rb_agent_register, &error)) {
-		g_task_return_error(task, error);
-		return;
+		/* Still registered with this bluetoothd (an adapter went away
+		 * and came back): only the default was to take again. */
+		if (g_str_has_prefix(error->message,
+				     "org.bluez.Error.AlreadyExists")) {
+			g_message("Agent %s is still registered: made it "
+				  "default again",
+				  RB_AGENT_PATH);
+			g_clear_error(&error);
+		}
+		r->reg_error = error;
 	}
-	self->registered = TRUE;
-	g_message("Agent %s registered (%s) and made default", RB_AGENT_PATH,
-		  RB_AGENT_CAPABILITY);
-	g_task_return_boolean(task, TRUE);
+	agent_reg_reply(task);
+}
+
+/* A task for rb_agent_register_finish() waiting for @pending replies. */
+static GTask *agent_reg_task(RbAgent *self, guint pending,
+			     GCancellable *cancellable,
+			     GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+	AgentReg *r = g_new0(AgentReg, 1);
+
+	r->self = self;
+	r->pending = pending;
+	g_task_set_source_tag(task, rb_agent_register);
+	g_task_set_task_data(task, r, agent_reg_free);
+	return task;
 }
 
 /* RequestDefaultAgent; @task (taken) is answered by default_done(). */
@@ -246,51 +321,26 @@ static void request_default(RbAgent *self, GCancellable *cancellable,
 			   default_done, task, rb_agent_register);
 }
 
-static void register_done(GObject *src, GAsyncResult *res, gpointer data)
-{
-	g_autoptr(GTask) task = data;
-	RbAgent *self = g_task_get_task_data(task);
-	GCancellable *cancellable = g_task_get_cancellable(task);
-	GError *error = NULL;
-
-	if (!rb_dbus_call_bluez_finish(res, rb_agent_register, &error)) {
-		/* Still registered with this bluetoothd (an adapter went away
-		 * and came back): only the default is to take again. */
-		if (!g_str_has_prefix(error->message,
-				      "org.bluez.Error.AlreadyExists")) {
-			g_task_return_error(task, error);
-			return;
-		}
-		g_message("Agent %s is still registered: making it default "
-			  "again",
-			  RB_AGENT_PATH);
-		g_clear_error(&error);
-	}
-	request_default(self, cancellable, g_steal_pointer(&task));
-}
-
 void rb_agent_register(RbAgent *self, GCancellable *cancellable,
 		       GAsyncReadyCallback callback, gpointer user_data)
 {
-	GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+	GTask *task = agent_reg_task(self, 2, cancellable, callback, user_data);
 
-	g_task_set_source_tag(task, rb_agent_register);
-	g_task_set_task_data(task, self, NULL);
 	rb_dbus_call_bluez(
 		self->conn, rb_bluez_owner(self->bluez), AGENT_MANAGER_PATH,
 		AGENT_MANAGER_IFACE, "RegisterAgent",
 		g_variant_new("(os)", RB_AGENT_PATH, RB_AGENT_CAPABILITY),
-		cancellable, register_done, task, rb_agent_register);
+		cancellable, register_done, g_object_ref(task),
+		rb_agent_register);
+	request_default(self, cancellable, task);
 }
 
 void rb_agent_request_default(RbAgent *self, GCancellable *cancellable,
 			      GAsyncReadyCallback callback, gpointer user_data)
 {
-	GTask *task = g_task_new(NULL, cancellable, callback, user_data);
-
-	g_task_set_source_tag(task, rb_agent_register);
-	g_task_set_task_data(task, self, NULL);
-	request_default(self, cancellable, task);
+	request_default(
+		self, cancellable,
+		agent_reg_task(self, 1, cancellable, callback, user_data));
 }
 
 gboolean rb_agent_register_finish(RbAgent *self, GAsyncResult *result,

@@ -67,9 +67,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RbAgent, rb_agent_free)
 void rb_agent_set_adapter(RbAgent *agent, const char *adapter_path);
 
 /*
- * AgentManager1.RegisterAgent(RB_AGENT_PATH, "DisplayOnly") then
- * AgentManager1.RequestDefaultAgent(RB_AGENT_PATH) at /org/bluez.
- * Completes after both replies; the first error stops the sequence.
+ * AgentManager1.RegisterAgent(RB_AGENT_PATH, "DisplayOnly") and
+ * AgentManager1.RequestDefaultAgent(RB_AGENT_PATH) at /org/bluez, sent
+ * back to back (bluetoothd serves them in that order). Completes after
+ * both replies with RegisterAgent's error if any (AlreadyExists is no
+ * error: the agent is still registered), else RequestDefaultAgent's.
  */
 void rb_agent_register(RbAgent *agent, GCancellable *cancellable,
 		       GAsyncReadyCallback callback, gpointer user_data);
