@@ -26,24 +26,20 @@
 #define OM_IFACE "org.freedesktop.DBus.ObjectManager"
 #define PROPS_IFACE "org.freedesktop.DBus.Properties"
 
-static const char *const adapter_keys[] = {
-	"Address", "Alias", "Powered", "Pairable", "Discoverable", NULL};
-static const char *const device_keys[] = {
-	"Adapter", "Address",	"AddressType",	    "Paired",
-	"Bonded",  "Connected", "ServicesResolved", NULL};
-
+/* The entries hold the properties the daemon reads as fields, not as
+ * a{sv} (a GVariant tree per device and one more built per change: about
+ * 2 KiB a device, with BlueZ keeping every device it ever met). A
+ * property absent, invalidated or of another type reads as "" or false. */
 typedef struct {
 	RbBluezAdapter pub;
 	char *path;
 	char *alias;
-	GVariant *props; /* a{sv} of adapter_keys */
 } AdapterEntry;
 
 typedef struct {
 	RbBluezDevice pub;
 	char *path;
 	char *adapter_path;
-	GVariant *props; /* a{sv} of device_keys */
 } DeviceEntry;
 
 typedef struct {
@@ -65,6 +61,7 @@ struct _RbBluez {
 	guint subs[N_SUBS];
 	GHashTable *adapters; /* path -> AdapterEntry */
 	GHashTable *devices; /* path -> DeviceEntry */
+	char *devices_of; /* only this adapter's devices; NULL: all */
 	GArray *listeners; /* VanishListener */
 	guint next_listener;
 };
@@ -75,7 +72,6 @@ static void adapter_entry_free(gpointer p)
 
 	g_free(e->path);
 	g_free(e->alias);
-	g_clear_pointer(&e->props, g_variant_unref);
 	g_free(e);
 }
 
@@ -85,48 +81,18 @@ static void device_entry_free(gpointer p)
 
 	g_free(e->path);
 	g_free(e->adapter_path);
-	g_clear_pointer(&e->props, g_variant_unref);
 	g_free(e);
 }
 
-/*
- * @old (may be NULL) with @changed applied and @invalidated removed, keeping
- * only @keys: a new a{sv}, as a GDBusProxy's cache would hold them.
- */
-static GVariant *merge_props(GVariant *old, GVariant *changed,
-			     const char *const *invalidated,
-			     const char *const *keys)
+static bool value_bool(GVariant *v)
 {
-	GVariantBuilder b;
-
-	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	for (guint i = 0; keys[i]; i++) {
-		g_autoptr(GVariant) nv = NULL;
-
-		if (changed)
-			nv = g_variant_lookup_value(changed, keys[i], NULL);
-		if (!nv && old &&
-		    !(invalidated && g_strv_contains(invalidated, keys[i])))
-			nv = g_variant_lookup_value(old, keys[i], NULL);
-		if (nv)
-			g_variant_builder_add(&b, "{sv}", keys[i], nv);
-	}
-	return g_variant_ref_sink(g_variant_builder_end(&b));
+	return v && g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN) &&
+	       g_variant_get_boolean(v);
 }
 
-static bool prop_bool(GVariant *props, const char *name)
+/* A string or object path value, "" when absent or of another type. */
+static char *value_string(GVariant *v)
 {
-	g_autoptr(GVariant)
-		v = g_variant_lookup_value(props, name, G_VARIANT_TYPE_BOOLEAN);
-
-	return v && g_variant_get_boolean(v);
-}
-
-/* A string or object path property, "" when absent or of another type. */
-static char *prop_string(GVariant *props, const char *name)
-{
-	g_autoptr(GVariant) v = g_variant_lookup_value(props, name, NULL);
-
 	if (v && (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
 		  g_variant_is_of_type(v, G_VARIANT_TYPE_OBJECT_PATH)))
 		return g_variant_dup_string(v, NULL);
@@ -144,10 +110,10 @@ static bool address_valid(const char *a)
 	return true;
 }
 
-static void prop_address(GVariant *props, const char *path,
-			 char out[RB_ADDR_STRLEN])
+static void value_address(GVariant *v, const char *path,
+			  char out[RB_ADDR_STRLEN])
 {
-	g_autofree char *s = prop_string(props, "Address");
+	g_autofree char *s = value_string(v);
 
 	if (address_valid(s)) {
 		for (int i = 0; i < RB_ADDR_STRLEN; i++)
@@ -159,18 +125,87 @@ static void prop_address(GVariant *props, const char *path,
 	}
 }
 
-static unsigned int adapter_fill(AdapterEntry *e)
+/* Sets property @key of an adapter (an AdapterEntry) to @v (NULL:
+ * absent). */
+static void adapter_set(gpointer p, const char *key, GVariant *v)
+{
+	AdapterEntry *e = p;
+
+	if (strcmp(key, "Address") == 0) {
+		value_address(v, e->path, e->pub.address);
+	} else if (strcmp(key, "Alias") == 0) {
+		g_free(e->alias);
+		e->alias = value_string(v);
+	} else if (strcmp(key, "Powered") == 0) {
+		e->pub.powered = value_bool(v);
+	} else if (strcmp(key, "Pairable") == 0) {
+		e->pub.pairable = value_bool(v);
+	} else if (strcmp(key, "Discoverable") == 0) {
+		e->pub.discoverable = value_bool(v);
+	}
+}
+
+/* Sets property @key of a device (a DeviceEntry) to @v (NULL: absent). */
+static void device_set(gpointer p, const char *key, GVariant *v)
+{
+	DeviceEntry *e = p;
+
+	if (strcmp(key, "Adapter") == 0) {
+		g_free(e->adapter_path);
+		e->adapter_path = value_string(v);
+	} else if (strcmp(key, "Address") == 0) {
+		value_address(v, e->path, e->pub.address);
+	} else if (strcmp(key, "AddressType") == 0) {
+		g_autofree char *type = value_string(v);
+
+		e->pub.address_type = strcmp(type, "random") == 0
+					      ? RB_ADDR_RANDOM
+					      : RB_ADDR_PUBLIC;
+	} else if (strcmp(key, "Paired") == 0) {
+		e->pub.paired = value_bool(v);
+	} else if (strcmp(key, "Bonded") == 0) {
+		e->pub.bonded = value_bool(v);
+	} else if (strcmp(key, "Connected") == 0) {
+		e->pub.connected = value_bool(v);
+	} else if (strcmp(key, "ServicesResolved") == 0) {
+		e->pub.services_resolved = value_bool(v);
+	}
+}
+
+/*
+ * @invalidated (may be NULL) reset, then @changed (an a{sv}, may be NULL)
+ * applied, through @set: a property both invalidated and changed takes
+ * the changed value, and of a key given twice the first counts (as
+ * g_variant_lookup_value() would find it).
+ */
+static void apply_props(gpointer e, GVariant *changed,
+			const char *const *invalidated,
+			void (*set)(gpointer e, const char *key, GVariant *v))
+{
+	gsize n = changed ? g_variant_n_children(changed) : 0;
+
+	for (guint i = 0; invalidated && invalidated[i]; i++)
+		set(e, invalidated[i], NULL);
+	while (n-- > 0) {
+		const char *key;
+		g_autoptr(GVariant) v = NULL;
+
+		g_variant_get_child(changed, n, "{&sv}", &key, &v);
+		set(e, key, v);
+	}
+}
+
+static unsigned int adapter_update(AdapterEntry *e, GVariant *changed_props,
+				   const char *const *invalidated)
 {
 	RbBluezAdapter old = e->pub;
-	g_autofree char *old_alias = g_steal_pointer(&e->alias);
+	g_autofree char *old_alias = g_strdup(e->alias);
 	unsigned int changed = 0;
 
-	prop_address(e->props, e->path, e->pub.address);
-	e->alias = prop_string(e->props, "Alias");
+	apply_props(e, changed_props, invalidated, adapter_set);
+	if (!e->alias)
+		e->alias = g_strdup("");
 	e->pub.alias = e->alias;
-	e->pub.powered = prop_bool(e->props, "Powered");
-	e->pub.pairable = prop_bool(e->props, "Pairable");
-	e->pub.discoverable = prop_bool(e->props, "Discoverable");
 	e->pub.path = e->path;
 
 	if (strcmp(old.address, e->pub.address))
@@ -186,23 +221,17 @@ static unsigned int adapter_fill(AdapterEntry *e)
 	return changed;
 }
 
-static unsigned int device_fill(DeviceEntry *e)
+static unsigned int device_update(DeviceEntry *e, GVariant *changed_props,
+				  const char *const *invalidated)
 {
 	RbBluezDevice old = e->pub;
-	g_autofree char *type = prop_string(e->props, "AddressType");
 	unsigned int changed = 0;
 
-	g_free(e->adapter_path);
-	e->adapter_path = prop_string(e->props, "Adapter");
+	apply_props(e, changed_props, invalidated, device_set);
+	if (!e->adapter_path)
+		e->adapter_path = g_strdup("");
 	e->pub.adapter_path = e->adapter_path;
 	e->pub.path = e->path;
-	prop_address(e->props, e->path, e->pub.address);
-	e->pub.address_type = strcmp(type, "random") == 0 ? RB_ADDR_RANDOM
-							  : RB_ADDR_PUBLIC;
-	e->pub.paired = prop_bool(e->props, "Paired");
-	e->pub.bonded = prop_bool(e->props, "Bonded");
-	e->pub.connected = prop_bool(e->props, "Connected");
-	e->pub.services_resolved = prop_bool(e->props, "ServicesResolved");
 
 	if (strcmp(old.address, e->pub.address))
 		changed |= RB_BLUEZ_DEVICE_CHANGED_ADDRESS;
@@ -219,6 +248,19 @@ static unsigned int device_fill(DeviceEntry *e)
 	return changed;
 }
 
+/* Whether a device whose properties are @props is cached. */
+static bool device_wanted(RbBluez *self, GVariant *props)
+{
+	g_autoptr(GVariant) v = NULL;
+
+	if (!self->devices_of)
+		return true;
+	v = g_variant_lookup_value(props, "Adapter",
+				   G_VARIANT_TYPE_OBJECT_PATH);
+	return v &&
+	       strcmp(g_variant_get_string(v, NULL), self->devices_of) == 0;
+}
+
 /* An interface of @path appeared, with all its properties (a{sv}). */
 static void iface_added(RbBluez *self, const char *path, const char *name,
 			GVariant *props)
@@ -227,18 +269,17 @@ static void iface_added(RbBluez *self, const char *path, const char *name,
 		AdapterEntry *e = g_new0(AdapterEntry, 1);
 
 		e->path = g_strdup(path);
-		e->props = merge_props(NULL, props, NULL, adapter_keys);
-		adapter_fill(e);
+		adapter_update(e, props, NULL);
 		g_hash_table_replace(self->adapters, e->path, e);
 		g_debug("Adapter %s (%s) added", path, e->pub.address);
 		if (self->cb.adapter_added)
 			self->cb.adapter_added(&e->pub, self->user_data);
-	} else if (strcmp(name, DEVICE_IFACE) == 0) {
+	} else if (strcmp(name, DEVICE_IFACE) == 0 &&
+		   device_wanted(self, props)) {
 		DeviceEntry *e = g_new0(DeviceEntry, 1);
 
 		e->path = g_strdup(path);
-		e->props = merge_props(NULL, props, NULL, device_keys);
-		device_fill(e);
+		device_update(e, props, NULL);
 		g_hash_table_replace(self->devices, e->path, e);
 		g_debug("Device %s (%s) added", path, e->pub.address);
 		if (self->cb.device_added)
@@ -330,29 +371,19 @@ static void on_props_changed(GDBusConnection *c, const char *sender,
 		      &invalidated);
 	if (strcmp(name, ADAPTER_IFACE) == 0) {
 		AdapterEntry *e = g_hash_table_lookup(self->adapters, path);
-		GVariant *old;
 
 		if (!e)
 			return;
-		old = e->props;
-		e->props = merge_props(old, changed_props, invalidated,
-				       adapter_keys);
-		g_variant_unref(old);
-		changed = adapter_fill(e);
+		changed = adapter_update(e, changed_props, invalidated);
 		if (changed && self->cb.adapter_changed)
 			self->cb.adapter_changed(&e->pub, changed,
 						 self->user_data);
 	} else if (strcmp(name, DEVICE_IFACE) == 0) {
 		DeviceEntry *e = g_hash_table_lookup(self->devices, path);
-		GVariant *old;
 
 		if (!e)
 			return;
-		old = e->props;
-		e->props = merge_props(old, changed_props, invalidated,
-				       device_keys);
-		g_variant_unref(old);
-		changed = device_fill(e);
+		changed = device_update(e, changed_props, invalidated);
 		g_debug("Device %s (%s) changed 0x%x", path, e->pub.address,
 			changed);
 		if (changed && self->cb.device_changed)
@@ -498,9 +529,28 @@ void rb_bluez_free(RbBluez *self)
 	drop_state(self);
 	g_hash_table_unref(self->adapters);
 	g_hash_table_unref(self->devices);
+	g_free(self->devices_of);
 	g_array_unref(self->listeners);
 	g_object_unref(self->conn);
 	g_free(self);
+}
+
+static gboolean device_of_other_adapter(gpointer key, gpointer value,
+					gpointer data)
+{
+	const DeviceEntry *e = value;
+
+	return strcmp(e->adapter_path, data) != 0;
+}
+
+void rb_bluez_keep_devices_of(RbBluez *self, const char *adapter_path)
+{
+	g_free(self->devices_of);
+	self->devices_of = g_strdup(adapter_path);
+	if (adapter_path)
+		g_hash_table_foreach_remove(self->devices,
+					    device_of_other_adapter,
+					    self->devices_of);
 }
 
 GDBusConnection *rb_bluez_get_connection(RbBluez *self)

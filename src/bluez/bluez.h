@@ -98,6 +98,14 @@ RbBluez *rb_bluez_new(GDBusConnection *conn, const RbBluezCallbacks *callbacks,
 void rb_bluez_free(RbBluez *bluez);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RbBluez, rb_bluez_free)
 
+/*
+ * Caches only the devices whose Device1.Adapter is @adapter_path (NULL:
+ * every adapter's, the default): the others are never reported, and those
+ * already cached are dropped without device_removed. Call it before the
+ * main loop runs to keep them out from the first GetManagedObjects on.
+ */
+void rb_bluez_keep_devices_of(RbBluez *bluez, const char *adapter_path);
+
 GDBusConnection *rb_bluez_get_connection(RbBluez *bluez);
 /* The unique name owning org.bluez now, or NULL. Owned by @bluez. */
 const char *rb_bluez_owner(RbBluez *bluez);

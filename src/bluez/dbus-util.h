@@ -5,6 +5,8 @@
 #include <gio/gio.h>
 
 #define RB_BLUEZ_SERVICE "org.bluez"
+/* An adapter's object path is this and its name, e.g. "hci0". */
+#define RB_BLUEZ_ADAPTER_PREFIX "/org/bluez/"
 #define RB_BLUEZ_ERROR_REJECTED "org.bluez.Error.Rejected"
 
 /*

@@ -18,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "bluez/dbus-util.h"
 #include "daemon/private.h"
 #include "kernel/bondinfo.h"
 
@@ -256,6 +257,14 @@ RbDaemon *rb_daemon_new(GDBusConnection *bus, const RbDaemonOptions *opts,
 		return NULL;
 
 	d->bluez = rb_bluez_new(bus, &bluez_callbacks, d);
+	/* The daemon looks only at its own adapter's devices: with one named,
+	 * the others (BlueZ keeps every device it met) are never cached. */
+	if (d->cfg->adapter) {
+		g_autofree char *path = g_strconcat(RB_BLUEZ_ADAPTER_PREFIX,
+						    d->cfg->adapter, NULL);
+
+		rb_bluez_keep_devices_of(d->bluez, path);
+	}
 	d->agent = rb_agent_new(d->bluez, &agent_callbacks, d, error);
 	if (!d->agent)
 		return NULL;

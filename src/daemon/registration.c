@@ -16,12 +16,30 @@
 
 #include "config.h"
 
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <systemd/sd-daemon.h>
 
 #include "core/error.h"
 #include "daemon/private.h"
 
 #define REG_RETRY_MS 2000
+
+/*
+ * What start-up freed goes back to the kernel: above all BlueZ's
+ * GetManagedObjects reply, parsed by GDBus's worker thread in its own
+ * malloc arena (every device BlueZ stores, on every adapter: with 100
+ * stored devices on two adapters it left 1.4 MiB dirty in that arena and
+ * 0.9 MiB in the main heap, measured in the bench's guest). glibc keeps
+ * freed memory below an arena's top; malloc_trim releases its free pages.
+ */
+static void trim_heap(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}
 
 static const char *const reg_names[] = {
 	[REG_POWER] = "powering on", [REG_LE_ONLY] = "switching BR/EDR off",
@@ -355,6 +373,7 @@ void reg_run(RbDaemon *d, RegStep step)
 		enforce_pairable(d);
 		rb_policy_tick(d->policy, now_ms(), d->fx);
 		run_effects(d);
+		trim_heap();
 		break;
 	}
 }

@@ -422,6 +422,43 @@ START_TEST(test_watch_device_added_removed)
 }
 END_TEST
 
+/* With rb_bluez_keep_devices_of(), other adapters' devices are dropped
+ * (no device_removed: BlueZ did not remove them) and never cached again,
+ * from InterfacesAdded as from GetManagedObjects. */
+START_TEST(test_watch_keep_devices_of)
+{
+	const char *other2 = "/org/bluez/hci1/dev_AA_BB_CC_DD_EE_00";
+	const char *own = FAKE_ADAPTER "/dev_00_11_22_33_44_55";
+
+	fake_add_device(FAKE_OTHER_DEVICE, "AA:BB:CC:DD:EE:FF", "public");
+	WAIT_UNTIL(rec.devices_added == 2);
+	ck_assert_ptr_nonnull(rb_bluez_lookup_device(bz, FAKE_OTHER_DEVICE));
+
+	rb_bluez_keep_devices_of(bz, FAKE_ADAPTER);
+	ck_assert_ptr_null(rb_bluez_lookup_device(bz, FAKE_OTHER_DEVICE));
+	ck_assert_ptr_nonnull(rb_bluez_lookup_device(bz, FAKE_DEVICE));
+	ck_assert_int_eq(rec.devices_removed, 0);
+
+	/* (signals come in order: the own device's after the other's) */
+	fake_add_device(other2, "AA:BB:CC:DD:EE:00", "public");
+	fake_add_device(own, "00:11:22:33:44:55", "public");
+	WAIT_UNTIL(rec.devices_added == 3);
+	ck_assert_ptr_nonnull(rb_bluez_lookup_device(bz, own));
+	ck_assert_ptr_null(rb_bluez_lookup_device(bz, other2));
+
+	fake_unown();
+	WAIT_UNTIL(rec.vanished == 1);
+	fake_own();
+	WAIT_UNTIL(rec.appeared == 2);
+	ck_assert_int_eq(rec.devices_added, 5);
+	ck_assert_ptr_nonnull(rb_bluez_lookup_device(bz, own));
+	ck_assert_ptr_nonnull(rb_bluez_lookup_device(bz, FAKE_DEVICE));
+	ck_assert_ptr_null(rb_bluez_lookup_device(bz, FAKE_OTHER_DEVICE));
+	ck_assert_ptr_null(rb_bluez_lookup_device(bz, other2));
+	ck_assert_int_eq(rec.devices_removed, 0);
+}
+END_TEST
+
 START_TEST(test_watch_vanish_reappear)
 {
 	const char *owner = g_dbus_connection_get_unique_name(fake->fake);
@@ -1085,6 +1122,98 @@ START_TEST(test_gatt_write_bearer)
 }
 END_TEST
 
+static bool only_fake_device(const char *path, void *data)
+{
+	(*(int *)data)++;
+	return strcmp(path, FAKE_DEVICE) == 0;
+}
+
+static bool every_device(const char *path, void *data)
+{
+	(*(int *)data)++;
+	return true;
+}
+
+/* The smallest mtu among the devices that count; under 23 never counts. */
+START_TEST(test_gatt_smallest_mtu)
+{
+	static const struct {
+		const char *dev;
+		guint16 mtu;
+	} seen[] = {{FAKE_DEVICE, 247},
+		    {FAKE_OTHER_DEVICE, 100},
+		    {FAKE_ADAPTER "/dev_00_11_22_33_44_55", 20}};
+	CallResult r;
+	int asked = 0;
+
+	rec.write_result = (RbGattWriteResult){RB_GATT_WRITE_OK, RB_WRITE_OK};
+	ck_assert_uint_eq(rb_gatt_smallest_mtu(gatt, every_device, &asked), 0);
+	for (guint i = 0; i < G_N_ELEMENTS(seen); i++) {
+		gatt_call(fake->fake, RB_GATT_CHAR_PROTOCOL, "WriteValue",
+			  g_variant_new("(@ay@a{sv})", bytes("\x0a\x02hi"),
+					options(seen[i].dev, 0, seen[i].mtu)),
+			  &r);
+		call_result_clear(&r);
+	}
+	ck_assert_uint_eq(rb_gatt_smallest_mtu(gatt, every_device, &asked),
+			  100);
+	ck_assert_uint_eq(rb_gatt_smallest_mtu(gatt, only_fake_device, &asked),
+			  247);
+	rb_gatt_forget_device(gatt, FAKE_DEVICE);
+	ck_assert_uint_eq(rb_gatt_smallest_mtu(gatt, only_fake_device, &asked),
+			  0);
+	/* asked only about devices with an mtu */
+	ck_assert_int_le(asked, 2 + 2 + 1);
+}
+END_TEST
+
+/* Options of another type than BlueZ's are ignored; of a key given twice
+ * the last counts. */
+START_TEST(test_gatt_write_option_types)
+{
+	GVariantBuilder b;
+	CallResult r;
+
+	rec.write_result = (RbGattWriteResult){RB_GATT_WRITE_OK, RB_WRITE_OK};
+	/* "device" as a string is no device */
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", "device",
+			      g_variant_new_string(FAKE_DEVICE));
+	gatt_call(fake->fake, RB_GATT_CHAR_PROTOCOL, "WriteValue",
+		  g_variant_new("(@ay@a{sv})", bytes("\x0a\x02hi"),
+				g_variant_builder_end(&b)),
+		  &r);
+	ck_assert_pstr_eq(r.error_name, "org.bluez.Error.InvalidArguments");
+	ck_assert_int_eq(rec.writes, 0);
+	call_result_clear(&r);
+	/* an offset, mtu and prepare-authorize of other types: ignored; the
+	 * last device and mtu count */
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", "device",
+			      g_variant_new_object_path(FAKE_OTHER_DEVICE));
+	g_variant_builder_add(&b, "{sv}", "offset", g_variant_new_uint32(5));
+	g_variant_builder_add(&b, "{sv}", "prepare-authorize",
+			      g_variant_new_string("true"));
+	g_variant_builder_add(&b, "{sv}", "mtu", g_variant_new_uint16(100));
+	g_variant_builder_add(&b, "{sv}", "mtu", g_variant_new_int32(50));
+	g_variant_builder_add(&b, "{sv}", "mtu", g_variant_new_uint16(185));
+	g_variant_builder_add(&b, "{sv}", "link", g_variant_new_uint16(1));
+	g_variant_builder_add(&b, "{sv}", "device",
+			      g_variant_new_object_path(FAKE_DEVICE));
+	gatt_call(fake->fake, RB_GATT_CHAR_PROTOCOL, "WriteValue",
+		  g_variant_new("(@ay@a{sv})", bytes("\x0a\x02hi"),
+				g_variant_builder_end(&b)),
+		  &r);
+	ck_assert_pstr_eq(r.error_name, NULL);
+	ck_assert_int_eq(rec.writes, 1);
+	ck_assert_str_eq(rec.last_device, FAKE_DEVICE);
+	ck_assert(rec.last_le);
+	ck_assert_uint_eq(rb_gatt_mtu_for(gatt, FAKE_DEVICE), 185);
+	ck_assert_uint_eq(rb_gatt_mtu_for(gatt, FAKE_OTHER_DEVICE), 0);
+	call_result_clear(&r);
+}
+END_TEST
+
 static const struct {
 	RbGattChar which;
 	const char *method;
@@ -1488,6 +1617,7 @@ static Suite *bluez_suite(void)
 	    test_watch_device_added_removed, 0);
 	ADD("/bluez/watch/vanish-reappear", test_watch_vanish_reappear, 0);
 	ADD("/bluez/watch/invalidated", test_watch_invalidated, 0);
+	ADD("/bluez/watch/keep-devices-of", test_watch_keep_devices_of, 0);
 	ADD("/bluez/watch/intruder-signals", test_watch_intruder_signals, 0);
 	ADD("/bluez/watch/other-signals-not-delivered",
 	    test_watch_other_signals_not_delivered, 0);
@@ -1503,6 +1633,8 @@ static Suite *bluez_suite(void)
 	ADD("/bluez/gatt/read-refused", test_gatt_read_refused, 0);
 	ADD("/bluez/gatt/write", test_gatt_write, N(writes));
 	ADD("/bluez/gatt/write-bearer", test_gatt_write_bearer, N(bearers));
+	ADD("/bluez/gatt/write-option-types", test_gatt_write_option_types, 0);
+	ADD("/bluez/gatt/smallest-mtu", test_gatt_smallest_mtu, 0);
 	ADD("/bluez/gatt/intruder", test_gatt_intruder, N(gatt_intrusions));
 	ADD("/bluez/gatt/intruder-properties", test_gatt_intruder_properties,
 	    0);
