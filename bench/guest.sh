@@ -12,6 +12,7 @@
 # Every figure is one JSON line in $RB_VM_OUT/bench/results.jsonl.
 # Sizes: RB_BENCH_ROUNDS, RB_BENCH_WRITES, RB_BENCH_NOTIFY, RB_BENCH_IDLE_S,
 # RB_BENCH_LONG_WRITES (memory growth), RB_BENCH_CALLGRIND_WRITES,
+# RB_BENCH_CALLGRIND_NOTIFY (0: no instruction count of notifications),
 # RB_BENCH_SWEEP_WRITES (each point of the sweeps), RB_BENCH_DEVICES
 # ("0 10 100") and RB_BENCH_PHONES ("1 2 3", at most 3): the sweeps' points;
 # RB_BENCH_PERIPHERALS (default "A B C") for a subset.
@@ -24,6 +25,7 @@ NOTIFY=${RB_BENCH_NOTIFY:-200}
 IDLE_S=${RB_BENCH_IDLE_S:-60}
 LONG=${RB_BENCH_LONG_WRITES:-10000}
 CG_WRITES=${RB_BENCH_CALLGRIND_WRITES:-1000}
+CG_NOTIFY=${RB_BENCH_CALLGRIND_NOTIFY:-200}
 SWEEP=${RB_BENCH_SWEEP_WRITES:-1000}
 DEVICES=${RB_BENCH_DEVICES:-0 10 100}
 PHONES=${RB_BENCH_PHONES:-1 2 3}
@@ -306,8 +308,31 @@ if want chord; then
 	stop_periph
 fi
 
+# proto_errors PERIPHERAL: A's protocol error replies so far. Under
+# callgrind on a loaded machine 40 fragments can take longer than the
+# reassembly timeout (10 s): each late fragment is then answered with an
+# error notification, which the count would include (see the figure's
+# "protocol_errors").
+proto_errors() {
+	if [ "$1" = A ]; then
+		grep -c "protocol error reply" "$T/boxd.log" 2>/dev/null || true
+	else
+		echo 0
+	fi
+}
+
+# cg_dump PID PERIPHERAL: dumps callgrind's counts, prints the total of
+# that dump (the newest file).
+cg_dump() {
+	local f
+	callgrind_control --dump "$1" >/dev/null
+	sleep 1
+	f=$(ls -t "$OUT"/callgrind."$2"."$1".* 2>/dev/null | head -n 1)
+	[ -n "$f" ] && awk '/^summary:/ {print $2}' "$f"
+}
+
 if want callgrind && command -v valgrind >/dev/null && [ "$CG_WRITES" -gt 0 ]; then
-	step "instruction counts: callgrind, $CG_WRITES accepted writes"
+	step "instruction counts: callgrind, $CG_WRITES accepted writes, $CG_NOTIFY notifications"
 	for p in $AB; do
 		# Instrumented only from the connection on: start-up under
 		# valgrind's JIT alone is several times faster.
@@ -316,14 +341,32 @@ if want callgrind && command -v valgrind >/dev/null && [ "$CG_WRITES" -gt 0 ]; t
 		connect_phone "$p"
 		callgrind_control --instr=on "$PERIPH_PID" >/dev/null
 		callgrind_control --zero "$PERIPH_PID" >/dev/null
+		e0=$(proto_errors "$p")
 		drv "$RB_PHONE_HCI" "$(addr_of "$p")" writes --count "$CG_WRITES" --size 100 --framed >/dev/null ||
 			fail "$p: writes under callgrind failed"
-		callgrind_control --dump "$PERIPH_PID" >/dev/null
-		sleep 1
-		ir=$(for f in "$OUT"/callgrind."$p"."$PERIPH_PID".*; do
-			awk '/^summary:/ {print $2}' "$f"
-		done | tail -n 1)
-		record "$p" 0 "{\"figure\":\"callgrind\",\"writes\":$CG_WRITES,\"instructions\":${ir:-0}}"
+		ir=$(cg_dump "$PERIPH_PID" "$p")
+		e1=$(proto_errors "$p")
+		record "$p" 0 "{\"figure\":\"callgrind\",\"writes\":$CG_WRITES,\"instructions\":${ir:-0},\"protocol_errors\":$((e1 - e0))}"
+		# The notification path alone: A's application notifies through
+		# the daemon (Box1.Notify), the floor's one forwards its signal.
+		if [ "$CG_NOTIFY" -gt 0 ]; then
+			callgrind_control --zero "$PERIPH_PID" >/dev/null
+			if [ "$p" = A ]; then
+				kill -USR1 "$BENCH_APP_PID"
+				drv "$RB_PHONE_HCI" "$RB_BOX_ADDR" notify --count "$CG_NOTIFY" --framed --timeout 300 >/dev/null ||
+					fail "A: notifications under callgrind failed"
+				kill -USR2 "$BENCH_APP_PID"
+			else
+				kill -USR1 "$PERIPH_PID"
+				start_app --floor
+				kill -USR1 "$BENCH_APP_PID"
+				drv "$RB_PHONE_HCI" "$B_ADDR" notify --count "$CG_NOTIFY" --timeout 300 >/dev/null ||
+					fail "B: notifications under callgrind failed"
+				kill -USR2 "$BENCH_APP_PID" 2>/dev/null || true
+			fi
+			ir=$(cg_dump "$PERIPH_PID" "$p")
+			record "$p" 0 "{\"figure\":\"callgrind_notify\",\"notifications\":$CG_NOTIFY,\"instructions\":${ir:-0}}"
+		fi
 		drv "$RB_PHONE_HCI" "$(addr_of "$p")" connect --disconnect >/dev/null 2>&1 || true
 		stop_periph
 	done
